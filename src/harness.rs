@@ -1,0 +1,204 @@
+//! The libtest harness: one libtest-mimic trial per planned trial.
+//!
+//! libtest runs trials on `--test-threads` threads, which would make the CPU count the throughput
+//! limit of an I/O-bound scanner. So every trial that libtest will run (same filter, `--exact`,
+//! `--skip` and ignore rules, computed with libtest-mimic's own predicates) is started up front on
+//! the shared tokio runtime, where the profile's concurrency and rate limit bound the requests in
+//! flight; the libtest closure only waits for its trial's result. Each result is appended to the
+//! results file the moment it finishes.
+
+use crate::exec::Engine;
+use crate::expand::{Plan, PlannedTrial};
+use crate::results::{Outcome, TrialRecord};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use libtest_mimic::{Arguments, Completion, Conclusion, Failed, FormatSetting, Trial};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+
+/// Appends records to a JSON-lines file as trials finish.
+pub struct ResultsSink {
+    file: Mutex<std::io::BufWriter<std::fs::File>>,
+    /// Where the records go.
+    pub path: PathBuf,
+}
+
+impl ResultsSink {
+    /// Creates (truncates) the file, or appends when `append` (several processes of one run).
+    pub fn create(path: PathBuf, append: bool) -> std::io::Result<Self> {
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(append)
+            .truncate(!append)
+            .open(&path)?;
+        Ok(ResultsSink { file: Mutex::new(std::io::BufWriter::new(file)), path })
+    }
+
+    /// Writes one record as one line, flushed, so a crash loses nothing that finished.
+    pub fn write(&self, rec: &TrialRecord) {
+        let mut line = rec.to_json_line();
+        line.push('\n');
+        let mut f = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        // One write call per line keeps lines whole when several processes append.
+        let _ = f.write_all(line.as_bytes());
+        let _ = f.flush();
+    }
+}
+
+/// What the harness returns.
+pub struct RunOutput {
+    /// libtest's counts.
+    pub conclusion: Conclusion,
+    /// Every record of this run (run, skipped and ignored trials), sorted by name.
+    pub records: Vec<TrialRecord>,
+    /// Requests sent.
+    pub requests: u64,
+    /// Number of trials that matched the filters.
+    pub matched: usize,
+}
+
+fn show_progress(args: &Arguments) -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal()
+        && !args.list
+        && std::env::var_os("NEXTEST").is_none()
+        && !matches!(args.format, Some(FormatSetting::Json) | Some(FormatSetting::Terse))
+        && !args.quiet
+}
+
+fn libtest_trial(t: &PlannedTrial) -> Trial {
+    Trial::test(t.name.clone(), || Ok(()))
+}
+
+/// Runs the plan under libtest. Returns `Err` when no trial matches the filters (not for `--list`).
+pub fn run(plan: Plan, engine: Arc<Engine>, rt: &tokio::runtime::Runtime, args: &Arguments, sink: Option<Arc<ResultsSink>>) -> Result<RunOutput, String> {
+    let records: Arc<Mutex<Vec<TrialRecord>>> = Arc::new(Mutex::new(Vec::new()));
+    let findings = Arc::new(AtomicU64::new(0));
+    let mut matched = 0usize;
+    let mut to_run = Vec::new();
+    let mut trials = Vec::with_capacity(plan.trials.len());
+    let mut ignored_records = Vec::new();
+    for mut t in plan.trials {
+        let probe = libtest_trial(&t).with_ignored_flag(t.disabled.is_some());
+        if args.is_filtered_out(&probe) {
+            trials.push(probe);
+            continue;
+        }
+        matched += 1;
+        let ignored = args.is_ignored(&probe);
+        if ignored || args.list {
+            if ignored && !args.list {
+                let rec = rt.block_on(engine.run_trial(&t));
+                ignored_records.push(rec);
+            }
+            trials.push(probe);
+            continue;
+        }
+        // libtest will run it: an intrusive trial selected with --ignored/--include-ignored is enabled.
+        t.disabled = None;
+        let (tx, rx) = oneshot::channel::<TrialRecord>();
+        let skip = t.skip.clone();
+        to_run.push((t.clone(), tx));
+        let name = t.name.clone();
+        let handle = rt.handle().clone();
+        trials.push(Trial::ignorable_test(name, move || {
+            if let Some(reason) = skip {
+                return Ok(Completion::ignored_with(reason));
+            }
+            let rec = handle.block_on(rx).map_err(|_| Failed::from("error: the trial was cancelled"))?;
+            conclude(&rec)
+        }));
+    }
+    if matched == 0 && !args.list {
+        return Err("no trial matched the filters: nothing was run (check the filter, --exact, --skip and the suite)".to_owned());
+    }
+    let pb = if show_progress(args) && !to_run.is_empty() {
+        let pb = ProgressBar::with_draw_target(Some(to_run.len() as u64), ProgressDrawTarget::stderr());
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} {pos}/{len} trials {msg} [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Some(pb)
+    } else {
+        None
+    };
+    let started = std::time::Instant::now();
+    for (t, tx) in to_run {
+        let engine = Arc::clone(&engine);
+        let records = Arc::clone(&records);
+        let sink = sink.clone();
+        let pb = pb.clone();
+        let findings = Arc::clone(&findings);
+        rt.spawn(async move {
+            let rec = engine.run_trial(&t).await;
+            if let Some(s) = &sink {
+                s.write(&rec);
+            }
+            if rec.outcome == Outcome::Finding {
+                findings.fetch_add(1, Ordering::Relaxed);
+            }
+            if let Some(pb) = &pb {
+                let secs = started.elapsed().as_secs_f64().max(0.001);
+                pb.set_message(format!(
+                    "· {} findings · {:.0} req/s",
+                    findings.load(Ordering::Relaxed),
+                    engine.requests_sent() as f64 / secs
+                ));
+                pb.inc(1);
+            }
+            records.lock().unwrap_or_else(|e| e.into_inner()).push(rec.clone());
+            let _ = tx.send(rec);
+        });
+    }
+    if let Some(s) = &sink {
+        for r in &ignored_records {
+            s.write(r);
+        }
+    }
+    let conclusion = libtest_mimic::run(args, trials);
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    let mut all = std::mem::take(&mut *records.lock().unwrap_or_else(|e| e.into_inner()));
+    all.extend(ignored_records);
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(RunOutput { conclusion, records: all, requests: engine.requests_sent(), matched })
+}
+
+/// libtest's view of a record: pass, failed (finding or error, with its message) or ignored.
+fn conclude(rec: &TrialRecord) -> Result<Completion, Failed> {
+    let msg = || {
+        let mut m = rec.message.clone().unwrap_or_default();
+        if let Some(loc) = &rec.location {
+            m.push_str(&format!("\n  --> {loc}"));
+        }
+        m
+    };
+    match rec.outcome {
+        Outcome::Pass => Ok(Completion::Completed),
+        Outcome::Skipped => Ok(Completion::ignored_with(rec.message.clone().unwrap_or_default())),
+        Outcome::Finding => {
+            let mut m = format!("finding [{}]: {}", rec.severity, msg());
+            if !rec.remediation.is_empty() {
+                m.push_str(&format!("\n  = fix: {}", first_sentence(&rec.remediation)));
+            }
+            Err(Failed::from(m))
+        }
+        Outcome::Error => Err(Failed::from(format!("error (could not decide): {}", msg()))),
+    }
+}
+
+fn first_sentence(s: &str) -> String {
+    let s = s.trim();
+    match s.find(". ") {
+        Some(i) => s[..=i].to_owned(),
+        None => s.to_owned(),
+    }
+}

@@ -1,0 +1,37 @@
+//! apiward: an API security scanner whose checks are YAML and whose runs are libtest runs.
+//!
+//! The pipeline is load → validate → select → expand (pure, no network) → run (reqwest on one
+//! tokio runtime) → judge → result records → reporters. Use [`Scan`] to run checks from your own
+//! `cargo test` target; the `apiward` binary wraps the same API.
+
+#![warn(missing_docs)]
+
+mod assert;
+pub mod cli;
+mod diag;
+mod exec;
+mod expand;
+mod harness;
+mod load;
+mod model;
+mod profile;
+mod redact;
+pub mod report;
+mod reporting;
+pub mod results;
+mod scan;
+mod schema;
+mod demo;
+mod select;
+mod template;
+
+pub use diag::{Diagnostic, Diagnostics, SourcePos};
+pub use scan::{ReportPaths, Scan, ScanError, ScanOutput, default_results_path};
+
+/// Installs ring as the process's TLS crypto provider (reqwest is built without one). Idempotent.
+pub fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

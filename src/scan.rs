@@ -1,0 +1,220 @@
+//! A whole scan, from files to exit code: load, select, plan, run, report, gate.
+//!
+//! This is the library entry point shared by `apiward test` and by a user's own `cargo test` target
+//! (see [`Scan`]), so both behave identically: same trials, filters, reports and exit codes.
+
+use crate::diag::Diagnostics;
+use crate::exec::{Engine, EngineOptions};
+use crate::expand::{self, PlanOptions};
+use crate::harness::{self, ResultsSink};
+use crate::model::{Check, Profile};
+use crate::results::{Severity, TrialRecord};
+use libtest_mimic::Arguments;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Where reports go. Every format is produced from the same records.
+#[derive(Debug, Clone, Default)]
+pub struct ReportPaths {
+    /// Results file (JSON lines). Default: `target/apiward/results.jsonl`.
+    pub results: Option<PathBuf>,
+    /// JUnit XML.
+    pub junit: Option<PathBuf>,
+    /// SARIF 2.1.0.
+    pub sarif: Option<PathBuf>,
+    /// JSON report.
+    pub json: Option<PathBuf>,
+    /// Markdown summary.
+    pub markdown: Option<PathBuf>,
+}
+
+/// A configured scan. Build it, then call [`Scan::run`] (or [`Scan::main`] from a test harness).
+///
+/// ```no_run
+/// // tests/security.rs in your crate, with `[[test]] name = "security"` and `harness = false`:
+/// fn main() -> std::process::ExitCode {
+///     apiward::Scan::new("security/profile.yaml")
+///         .suite("recommended")
+///         .checks_dir("security/checks")
+///         .main()
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Scan {
+    /// Profile file.
+    pub profile: Option<PathBuf>,
+    /// A profile already loaded (takes precedence over `profile`).
+    pub loaded_profile: Option<Profile>,
+    /// Suite name or file.
+    pub suite: String,
+    /// Directories of custom checks.
+    pub checks_dirs: Vec<PathBuf>,
+    /// Include the built-in checks.
+    pub builtin: bool,
+    /// Enable intrusive checks.
+    pub intrusive: bool,
+    /// Enable destructive checks.
+    pub destructive: bool,
+    /// Report outputs.
+    pub reports: ReportPaths,
+    /// Fail when the score is below this.
+    pub fail_under: Option<u8>,
+    /// Fail on findings at or above this severity (default: any finding or error fails).
+    pub fail_on: Option<Severity>,
+    /// Engine overrides.
+    pub engine: EngineOptions,
+    /// Print the score table to stderr after the run.
+    pub score_table: bool,
+    /// Append to the results file instead of truncating it (one process per test under nextest).
+    pub append_results: bool,
+}
+
+impl Scan {
+    /// A scan of `profile` with the `recommended` suite and the built-in checks.
+    pub fn new(profile: impl Into<PathBuf>) -> Self {
+        Scan {
+            profile: Some(profile.into()),
+            loaded_profile: None,
+            suite: "recommended".to_owned(),
+            checks_dirs: Vec::new(),
+            builtin: true,
+            intrusive: false,
+            destructive: false,
+            reports: ReportPaths::default(),
+            fail_under: None,
+            fail_on: None,
+            engine: EngineOptions::default(),
+            score_table: true,
+            append_results: false,
+        }
+    }
+
+    /// Selects a suite by built-in name or file path.
+    pub fn suite(mut self, suite: impl Into<String>) -> Self {
+        self.suite = suite.into();
+        self
+    }
+
+    /// Adds a directory of custom checks.
+    pub fn checks_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.checks_dirs.push(dir.into());
+        self
+    }
+
+    /// Leaves the built-in checks out (only custom checks run).
+    pub fn without_builtin(mut self) -> Self {
+        self.builtin = false;
+        self
+    }
+
+    /// Writes JUnit XML to `path`.
+    pub fn junit(mut self, path: impl Into<PathBuf>) -> Self {
+        self.reports.junit = Some(path.into());
+        self
+    }
+
+    /// Runs with the process's command-line arguments as libtest arguments (for `harness = false`).
+    pub fn main(self) -> ExitCode {
+        let args = Arguments::from_args();
+        self.run(&args)
+    }
+
+    /// Runs with the given libtest arguments; prints diagnostics and returns the exit code
+    /// (0 all passed, 101 any finding or error or failed gate, 2 configuration error).
+    pub fn run(&self, args: &Arguments) -> ExitCode {
+        match self.execute(args) {
+            Ok(out) => out.exit_code(),
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::from(2)
+            }
+        }
+    }
+
+    /// Loads, plans and runs; returns the records and the verdict without exiting.
+    pub fn execute(&self, args: &Arguments) -> Result<ScanOutput, ScanError> {
+        let profile = match (&self.loaded_profile, &self.profile) {
+            (Some(p), _) => p.clone(),
+            (None, Some(path)) => crate::load::load_profile(path)?,
+            (None, None) => return Err(ScanError::Usage("no profile: pass --profile FILE (see docs/profile-format.md), or try `apiward demo`".into())),
+        };
+        let checks = crate::load::load_all_checks(&self.checks_dirs, self.builtin)?;
+        let suite = crate::load::load_suite(&self.suite)?;
+        let selected: Vec<Arc<Check>> = crate::select::select(&suite, &checks).into_iter().cloned().map(Arc::new).collect();
+        let env = crate::template::environment();
+        let opts = PlanOptions {
+            intrusive: self.intrusive || profile.file.intrusive,
+            destructive: self.destructive || profile.file.destructive,
+        };
+        let plan = expand::plan(&env, &selected, &profile, &opts)?;
+        if plan.trials.is_empty() {
+            return Err(ScanError::Usage(format!("suite `{}` selected no checks: nothing to run", suite.name)));
+        }
+        let mut engine_opts = self.engine.clone();
+        if args.test_threads == Some(1) {
+            // --test-threads=1 means one at a time, as with cargo test.
+            engine_opts.concurrency = Some(1);
+        }
+        let engine = Arc::new(Engine::new(env, profile, plan.globals.clone(), &engine_opts).map_err(ScanError::Usage)?);
+        let sink = if args.list {
+            None
+        } else {
+            let path = self.reports.results.clone().unwrap_or_else(default_results_path);
+            Some(Arc::new(
+                ResultsSink::create(path.clone(), self.append_results)
+                    .map_err(|e| ScanError::Usage(format!("cannot write results file {}: {e}", path.display())))?,
+            ))
+        };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| ScanError::Usage(format!("cannot start the runtime: {e}")))?;
+        let out = harness::run(plan, Arc::clone(&engine), &rt, args, sink).map_err(ScanError::Usage)?;
+        let listing = args.list;
+        let failed = out.conclusion.has_failed();
+        let mut output = ScanOutput { records: out.records, libtest_failed: failed, gate_failed: false, listing };
+        if !listing {
+            output.gate_failed = crate::reporting::finish(self, &output.records)?;
+        }
+        Ok(output)
+    }
+}
+
+/// `target/apiward/results.jsonl` (under `CARGO_TARGET_DIR` when set).
+pub fn default_results_path() -> PathBuf {
+    let base = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));
+    base.join("apiward").join("results.jsonl")
+}
+
+/// The outcome of a scan.
+#[derive(Debug)]
+pub struct ScanOutput {
+    /// Every record, sorted by trial name.
+    pub records: Vec<TrialRecord>,
+    /// A trial failed (finding or error).
+    pub libtest_failed: bool,
+    /// The gate failed: by default any finding or error; with `--fail-under`/`--fail-on`, those.
+    pub gate_failed: bool,
+    /// Only listed.
+    pub listing: bool,
+}
+
+impl ScanOutput {
+    /// 0 when passed, 101 when failed.
+    pub fn exit_code(&self) -> ExitCode {
+        if self.gate_failed { ExitCode::from(101) } else { ExitCode::SUCCESS }
+    }
+}
+
+/// Why a scan could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// Invalid checks, suite or profile, with located diagnostics.
+    #[error("{0}")]
+    Config(#[from] Diagnostics),
+    /// A usage error.
+    #[error("error: {0}")]
+    Usage(String),
+}
