@@ -41,6 +41,9 @@ pub struct TestArgs {
     /// Target profile (YAML).
     #[arg(long, short = 'p', env = "APIWARD_PROFILE")]
     profile: Option<PathBuf>,
+    /// Override the profile's base URL (the default scope follows it).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
     /// Suite: a built-in name (recommended, owasp-api-top10, heroku, passive) or a file.
     #[arg(long, default_value = "recommended")]
     suite: String,
@@ -254,9 +257,19 @@ fn run(cli: Cli) -> Result<ExitCode, ScanError> {
 }
 
 fn test(a: TestArgs) -> ExitCode {
+    let loaded_profile = match (&a.base_url, &a.profile) {
+        (Some(url), Some(path)) => match crate::load::load_profile(path) {
+            Ok(p) => Some(p.with_base_url(url)),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
     let scan = Scan {
         profile: a.profile,
-        loaded_profile: None,
+        loaded_profile,
         suite: a.suite,
         checks_dirs: a.checks,
         builtin: !a.no_builtin,
@@ -268,6 +281,7 @@ fn test(a: TestArgs) -> ExitCode {
         engine: EngineOptions { concurrency: a.concurrency, rps: a.rps },
         score_table: !a.no_score,
         append_results: a.append_results,
+        only_ids: Vec::new(),
     };
     scan.run(&a.libtest)
 }

@@ -103,7 +103,7 @@ pub fn run(plan: Plan, engine: Arc<Engine>, rt: &tokio::runtime::Runtime, args: 
             continue;
         }
         // libtest will run it: an intrusive trial selected with --ignored/--include-ignored is enabled.
-        t.disabled = None;
+        let flagged = t.disabled.take().is_some();
         let (tx, rx) = oneshot::channel::<TrialRecord>();
         let skip = t.skip.clone();
         to_run.push((t.clone(), tx));
@@ -115,7 +115,8 @@ pub fn run(plan: Plan, engine: Arc<Engine>, rt: &tokio::runtime::Runtime, args: 
             }
             let rec = handle.block_on(rx).map_err(|_| Failed::from("error: the trial was cancelled"))?;
             conclude(&rec)
-        }));
+        })
+        .with_ignored_flag(flagged));
     }
     if matched == 0 && !args.list {
         return Err("no trial matched the filters: nothing was run (check the filter, --exact, --skip and the suite)".to_owned());

@@ -12,6 +12,7 @@ mod diag;
 mod exec;
 mod expand;
 mod harness;
+pub mod lab;
 mod load;
 mod model;
 mod profile;
@@ -26,7 +27,7 @@ mod select;
 mod template;
 
 pub use diag::{Diagnostic, Diagnostics, SourcePos};
-pub use scan::{ReportPaths, Scan, ScanError, ScanOutput, default_results_path};
+pub use scan::{Profile, ReportPaths, Scan, ScanError, ScanOutput, default_results_path};
 
 /// Installs ring as the process's TLS crypto provider (reqwest is built without one). Idempotent.
 pub fn install_crypto_provider() {
@@ -34,4 +35,14 @@ pub fn install_crypto_provider() {
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
+}
+
+/// The ids of the built-in checks, sorted, read from the embedded library.
+pub fn builtin_check_ids() -> Vec<String> {
+    let mut ids: Vec<String> = load::builtin_check_sources()
+        .into_iter()
+        .filter_map(|(p, _)| std::path::Path::new(&p).file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids
 }

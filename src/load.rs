@@ -55,6 +55,7 @@ fn describe_serde_error(msg: &str) -> Diagnostic {
                         .collect()
                 })
                 .unwrap_or_default();
+            let title = if expected.iter().any(|e| e == "jsonpath") { "unknown assertion" } else { title };
             let d = Diagnostic::new(title, format!("found `{found}`"));
             return match did_you_mean(&found, expected.iter().map(String::as_str)) {
                 Some(best) => d.with_hint(format!("did you mean `{best}`?")),
@@ -241,9 +242,16 @@ pub(crate) fn check_jsonpath(p: &str) -> Result<(), String> {
     if p.contains("{{") {
         return Ok(());
     }
-    jsonpath_rust::parser::parse_json_path(p)
-        .map(|_| ())
-        .map_err(|e| format!("`{p}`: {}", first_line(&e.to_string())))
+    jsonpath_rust::parser::parse_json_path(p).map(|_| ()).map_err(|e| {
+        let text = e.to_string();
+        // pest renders a multi-line picture; keep its position and its expectation.
+        let pos = text.split("-->").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or("");
+        let expected = text.lines().find_map(|l| l.trim().trim_start_matches('=').trim().strip_prefix("expected ")).unwrap_or("");
+        match (pos.split_once(':'), expected.is_empty()) {
+            (Some((_, col)), false) => format!("`{p}`: parse error at character {col}: expected {expected}"),
+            _ => format!("`{p}`: {}", first_line(&text)),
+        }
+    })
 }
 
 fn first_line(s: &str) -> String {
@@ -338,7 +346,7 @@ fn validate_predicate(kind: &str, p: &Predicate, pos: (usize, usize), diags: &mu
 }
 
 /// Every built-in check file: (display path, source).
-pub fn builtin_check_sources() -> Vec<(String, &'static str)> {
+pub(crate) fn builtin_check_sources() -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
     collect_embedded(&BUILTIN_CHECKS, &mut out);
     out.sort();

@@ -7,7 +7,8 @@ use crate::diag::Diagnostics;
 use crate::exec::{Engine, EngineOptions};
 use crate::expand::{self, PlanOptions};
 use crate::harness::{self, ResultsSink};
-use crate::model::{Check, Profile};
+use crate::model::Check;
+pub use crate::model::Profile;
 use crate::results::{Severity, TrialRecord};
 use libtest_mimic::Arguments;
 use std::path::PathBuf;
@@ -68,6 +69,8 @@ pub struct Scan {
     pub score_table: bool,
     /// Append to the results file instead of truncating it (one process per test under nextest).
     pub append_results: bool,
+    /// Only these check ids (empty: all the suite selects).
+    pub only_ids: Vec<String>,
 }
 
 impl Scan {
@@ -87,7 +90,29 @@ impl Scan {
             engine: EngineOptions::default(),
             score_table: true,
             append_results: false,
+            only_ids: Vec::new(),
         }
+    }
+
+    /// A scan of an already loaded profile.
+    pub fn with_profile(profile: Profile) -> Self {
+        let mut s = Scan::new("");
+        s.profile = None;
+        s.loaded_profile = Some(profile);
+        s
+    }
+
+    /// Restricts the scan to the given check ids.
+    pub fn only(mut self, ids: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.only_ids = ids.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Enables intrusive and destructive checks.
+    pub fn everything(mut self) -> Self {
+        self.intrusive = true;
+        self.destructive = true;
+        self
     }
 
     /// Selects a suite by built-in name or file path.
@@ -134,29 +159,7 @@ impl Scan {
 
     /// Loads, plans and runs; returns the records and the verdict without exiting.
     pub fn execute(&self, args: &Arguments) -> Result<ScanOutput, ScanError> {
-        let profile = match (&self.loaded_profile, &self.profile) {
-            (Some(p), _) => p.clone(),
-            (None, Some(path)) => crate::load::load_profile(path)?,
-            (None, None) => return Err(ScanError::Usage("no profile: pass --profile FILE (see docs/profile-format.md), or try `apiward demo`".into())),
-        };
-        let checks = crate::load::load_all_checks(&self.checks_dirs, self.builtin)?;
-        let suite = crate::load::load_suite(&self.suite)?;
-        let selected: Vec<Arc<Check>> = crate::select::select(&suite, &checks).into_iter().cloned().map(Arc::new).collect();
-        let env = crate::template::environment();
-        let opts = PlanOptions {
-            intrusive: self.intrusive || profile.file.intrusive,
-            destructive: self.destructive || profile.file.destructive,
-        };
-        let plan = expand::plan(&env, &selected, &profile, &opts)?;
-        if plan.trials.is_empty() {
-            return Err(ScanError::Usage(format!("suite `{}` selected no checks: nothing to run", suite.name)));
-        }
-        let mut engine_opts = self.engine.clone();
-        if args.test_threads == Some(1) {
-            // --test-threads=1 means one at a time, as with cargo test.
-            engine_opts.concurrency = Some(1);
-        }
-        let engine = Arc::new(Engine::new(env, profile, plan.globals.clone(), &engine_opts).map_err(ScanError::Usage)?);
+        let (plan, engine) = self.prepare(args.test_threads == Some(1))?;
         let sink = if args.list {
             None
         } else {
@@ -179,6 +182,55 @@ impl Scan {
             output.gate_failed = crate::reporting::finish(self, &output.records)?;
         }
         Ok(output)
+    }
+
+    /// Runs every planned trial on the current tokio runtime, without libtest and without writing
+    /// anything; returns the records sorted by name. For tests and embedding.
+    pub async fn records(&self) -> Result<Vec<TrialRecord>, ScanError> {
+        let (plan, engine) = self.prepare(false)?;
+        let mut set = tokio::task::JoinSet::new();
+        for t in plan.trials {
+            let engine = Arc::clone(&engine);
+            set.spawn(async move { engine.run_trial(&t).await });
+        }
+        let mut out = Vec::new();
+        while let Some(r) = set.join_next().await {
+            out.push(r.map_err(|e| ScanError::Usage(format!("a trial panicked: {e}")))?);
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    fn prepare(&self, serial: bool) -> Result<(expand::Plan, Arc<Engine>), ScanError> {
+        let profile = match (&self.loaded_profile, &self.profile) {
+            (Some(p), _) => p.clone(),
+            (None, Some(path)) => crate::load::load_profile(path)?,
+            (None, None) => return Err(ScanError::Usage("no profile: pass --profile FILE (see docs/profile-format.md), or try `apiward demo`".into())),
+        };
+        let checks = crate::load::load_all_checks(&self.checks_dirs, self.builtin)?;
+        let suite = crate::load::load_suite(&self.suite)?;
+        let selected: Vec<Arc<Check>> = crate::select::select(&suite, &checks)
+            .into_iter()
+            .filter(|c| self.only_ids.is_empty() || self.only_ids.iter().any(|i| i == c.id()))
+            .cloned()
+            .map(Arc::new)
+            .collect();
+        let env = crate::template::environment();
+        let opts = PlanOptions {
+            intrusive: self.intrusive || profile.file.intrusive,
+            destructive: self.destructive || profile.file.destructive,
+        };
+        let plan = expand::plan(&env, &selected, &profile, &opts)?;
+        if plan.trials.is_empty() {
+            return Err(ScanError::Usage(format!("suite `{}` selected no checks: nothing to run", suite.name)));
+        }
+        let mut engine_opts = self.engine.clone();
+        if serial {
+            // --test-threads=1 means one at a time, as with cargo test.
+            engine_opts.concurrency = Some(1);
+        }
+        let engine = Arc::new(Engine::new(env, profile, plan.globals.clone(), &engine_opts).map_err(ScanError::Usage)?);
+        Ok((plan, engine))
     }
 }
 

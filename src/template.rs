@@ -61,6 +61,10 @@ pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_recursion_limit(64);
+    // Raw requests end in a blank line; minijinja drops one trailing newline unless told not to.
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
+        env.set_syntax(syntax);
+    }
     env.add_filter("b64encode", |s: String| STANDARD.encode(s.as_bytes()));
     env.add_filter("b64url", |s: String| URL_SAFE_NO_PAD.encode(s.as_bytes()));
     env.add_filter("b64decode", b64decode);

@@ -230,3 +230,32 @@ pub struct Profile {
     /// Source text for located messages.
     pub source: std::sync::Arc<str>,
 }
+
+impl Profile {
+    /// Loads and validates a profile file.
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Profile, crate::Diagnostics> {
+        crate::load::load_profile(path.as_ref())
+    }
+
+    /// Loads and validates a profile from text; `name` is used in messages.
+    pub fn parse(name: &str, text: &str) -> Result<Profile, crate::Diagnostics> {
+        crate::load::load_profile_str(name, text)
+    }
+
+    /// The profile of the built-in lab (`suites/profiles/lab.yaml`, embedded in the binary).
+    pub fn lab() -> Profile {
+        let text = crate::load::builtin_suite_file("profiles/lab.yaml").expect("the lab profile is embedded");
+        Profile::parse("suites/profiles/lab.yaml", text).expect("the embedded lab profile is valid")
+    }
+
+    /// Points the profile at another base URL (the default scope follows it).
+    pub fn with_base_url(mut self, url: &str) -> Profile {
+        self.file.base_url.value = url.to_owned();
+        self
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        &self.file.base_url.value
+    }
+}
