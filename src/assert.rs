@@ -78,7 +78,9 @@ impl Queried {
         match self {
             Queried::Missing => "nothing".to_owned(),
             Queried::One(v) => short(v),
-            Queried::Many(vs) => format!("[{}]", vs.iter().map(short).collect::<Vec<_>>().join(", ")),
+            Queried::Many(vs) => {
+                format!("[{}]", vs.iter().map(short).collect::<Vec<_>>().join(", "))
+            }
         }
     }
 
@@ -132,9 +134,12 @@ pub fn query_jsonpath(r: &Response, path: &str) -> Result<Queried, String> {
 
 /// Evaluates a JSONPath over a JSON value.
 pub fn jsonpath(json: &Value, path: &str) -> Result<Queried, String> {
-    let found = json
-        .query(path)
-        .map_err(|e| format!("invalid JSONPath `{path}`: {}", e.to_string().lines().next().unwrap_or_default()))?;
+    let found = json.query(path).map_err(|e| {
+        format!(
+            "invalid JSONPath `{path}`: {}",
+            e.to_string().lines().next().unwrap_or_default()
+        )
+    })?;
     Ok(match found.len() {
         0 => Queried::Missing,
         1 => Queried::One(found[0].clone()),
@@ -174,20 +179,33 @@ struct SecretPattern {
 }
 
 static SECRET_PATTERNS: LazyLock<Vec<SecretPattern>> = LazyLock::new(|| {
-    let p = |kind, re: &str| SecretPattern { kind, re: Regex::new(re).expect("built-in secret pattern") };
+    let p = |kind, re: &str| SecretPattern {
+        kind,
+        re: Regex::new(re).expect("built-in secret pattern"),
+    };
     vec![
         p("aws-access-key-id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-        p("private-key", r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----"),
-        p("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        p(
+            "private-key",
+            r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----",
+        ),
+        p(
+            "jwt",
+            r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+        ),
         p("github-token", r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
         p("slack-token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
         p("stripe-secret-key", r"\bsk_live_[A-Za-z0-9]{16,}"),
         p("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
-        p("password-hash", r"\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}|\$argon2(?:id|i|d)\$[^\s\x22]+"),
+        p(
+            "password-hash",
+            r"\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}|\$argon2(?:id|i|d)\$[^\s\x22]+",
+        ),
     ]
 });
 
-static CARD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?:\d[ -]?){13,19}\b").expect("card pattern"));
+static CARD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:\d[ -]?){13,19}\b").expect("card pattern"));
 
 /// Passes the Luhn checksum (card numbers).
 pub fn luhn(digits: &str) -> bool {
@@ -199,9 +217,16 @@ pub fn luhn(digits: &str) -> bool {
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, d)| if i % 2 == 1 { let x = d * 2; if x > 9 { x - 9 } else { x } } else { *d })
+        .map(|(i, d)| {
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                *d
+            }
+        })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Finds secret-shaped values in `text`; returns `kind: redacted-prefix` strings.
@@ -209,13 +234,22 @@ pub fn find_secrets(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for p in SECRET_PATTERNS.iter() {
         for m in p.re.find_iter(text) {
-            out.push(format!("{}: {}…", p.kind, m.as_str().chars().take(6).collect::<String>()));
+            out.push(format!(
+                "{}: {}…",
+                p.kind,
+                m.as_str().chars().take(6).collect::<String>()
+            ));
         }
     }
     for m in CARD.find_iter(text) {
         let digits: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
         // Card numbers start with 2-6; long runs of one digit are ids or padding, not cards.
-        let plausible = matches!(digits.chars().next(), Some('2'..='6')) && digits.chars().collect::<std::collections::HashSet<_>>().len() > 2;
+        let plausible = matches!(digits.chars().next(), Some('2'..='6'))
+            && digits
+                .chars()
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+                > 2;
         if plausible && luhn(&digits) {
             out.push(format!("card-number: {}…", &digits[..4]));
         }
@@ -226,7 +260,12 @@ pub fn find_secrets(text: &str) -> Vec<String> {
 /// Secret-shaped values in the body.
 pub fn query_secrets(r: &Response) -> Result<Queried, String> {
     r.guard_body()?;
-    Ok(Queried::Many(find_secrets(&r.text()).into_iter().map(Value::String).collect()))
+    Ok(Queried::Many(
+        find_secrets(&r.text())
+            .into_iter()
+            .map(Value::String)
+            .collect(),
+    ))
 }
 
 /// Outcome of judging one value.
@@ -242,7 +281,11 @@ pub enum Verdict {
 pub fn eval_predicate(p: &Predicate, got: &Queried) -> Result<Verdict, String> {
     let (holds, expected) = eval_positive(p, got)?;
     let holds = holds != p.not;
-    let expected = if p.not { format!("not {expected}") } else { expected };
+    let expected = if p.not {
+        format!("not {expected}")
+    } else {
+        expected
+    };
     Ok(if holds {
         Verdict::Pass
     } else {
@@ -254,7 +297,9 @@ fn eval_positive(p: &Predicate, got: &Queried) -> Result<(bool, String), String>
     let vals = got.values();
     if let Some(want) = &p.equals {
         let ok = match got {
-            Queried::Many(vs) => matches!(want, Value::Array(w) if w.len() == vs.len() && w.iter().zip(vs).all(|(a, b)| loose_eq(a, b))),
+            Queried::Many(vs) => {
+                matches!(want, Value::Array(w) if w.len() == vs.len() && w.iter().zip(vs).all(|(a, b)| loose_eq(a, b)))
+            }
             _ => vals.first().is_some_and(|v| loose_eq(want, v)),
         };
         return Ok((ok, format!("equal to {}", short(want))));
@@ -269,7 +314,12 @@ fn eval_positive(p: &Predicate, got: &Queried) -> Result<(bool, String), String>
         return Ok((ok, format!("to contain {}", short(want))));
     }
     if let Some(re) = &p.matches {
-        let rx = Regex::new(re).map_err(|e| format!("invalid regex: {}", e.to_string().lines().last().unwrap_or_default()))?;
+        let rx = Regex::new(re).map_err(|e| {
+            format!(
+                "invalid regex: {}",
+                e.to_string().lines().last().unwrap_or_default()
+            )
+        })?;
         let ok = vals.iter().any(|v| rx.is_match(&text_of(v)));
         return Ok((ok, format!("to match /{re}/")));
     }
@@ -280,19 +330,28 @@ fn eval_positive(p: &Predicate, got: &Queried) -> Result<(bool, String), String>
         return Ok((vals.is_empty(), "to be absent".to_owned()));
     }
     if let Some(list) = &p.one_of {
-        let ok = vals.first().is_some_and(|v| list.iter().any(|w| loose_eq(w, v)));
+        let ok = vals
+            .first()
+            .is_some_and(|v| list.iter().any(|w| loose_eq(w, v)));
         let shown: Vec<String> = list.iter().map(short).collect();
         return Ok((ok, format!("one of [{}]", shown.join(", "))));
     }
     for (bound, name, cmp) in [
-        (&p.lt, "less than", (|a: f64, b: f64| a < b) as fn(f64, f64) -> bool),
+        (
+            &p.lt,
+            "less than",
+            (|a: f64, b: f64| a < b) as fn(f64, f64) -> bool,
+        ),
         (&p.gt, "greater than", |a, b| a > b),
         (&p.lte, "at most", |a, b| a <= b),
         (&p.gte, "at least", |a, b| a >= b),
     ] {
         if let Some(b) = bound {
             let limit = number(b).ok_or_else(|| format!("`{}` is not a number", short(b)))?;
-            let ok = vals.first().and_then(|v| number(v)).is_some_and(|x| cmp(x, limit));
+            let ok = vals
+                .first()
+                .and_then(|v| number(v))
+                .is_some_and(|x| cmp(x, limit));
             return Ok((ok, format!("{name} {}", short(b))));
         }
     }
@@ -305,7 +364,10 @@ fn eval_positive(p: &Predicate, got: &Queried) -> Result<(bool, String), String>
         };
         let verdict = eval_predicate(inner, &Queried::One(Value::from(n)))?;
         let (_, expected) = eval_positive(inner, &Queried::One(Value::from(n)))?;
-        return Ok((verdict == Verdict::Pass, format!("a count {expected} (count is {n})")));
+        return Ok((
+            verdict == Verdict::Pass,
+            format!("a count {expected} (count is {n})"),
+        ));
     }
     Err("assertion has no predicate".to_owned())
 }
@@ -333,7 +395,9 @@ pub fn loose_eq(a: &Value, b: &Value) -> bool {
         (Value::String(s), Value::Number(n)) | (Value::Number(n), Value::String(s)) => {
             s.trim().parse::<f64>().ok() == n.as_f64()
         }
-        (Value::String(s), Value::Bool(b)) | (Value::Bool(b), Value::String(s)) => s == &b.to_string(),
+        (Value::String(s), Value::Bool(b)) | (Value::Bool(b), Value::String(s)) => {
+            s == &b.to_string()
+        }
         _ => a == b,
     }
 }
@@ -346,7 +410,10 @@ mod tests {
     fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
         Response {
             status,
-            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             body: body.as_bytes().to_vec(),
             truncated: false,
             duration_ms: 12.0,
@@ -363,36 +430,133 @@ mod tests {
     fn status_in_and_not() {
         let r = resp(200, &[], "");
         let p = pred(|p| p.one_of = Some(vec![json!(401), json!(403)]));
-        assert_eq!(eval_predicate(&p, &query_status(&r)).unwrap(), Verdict::Fail("expected one of [401, 403], got 200".into()));
+        assert_eq!(
+            eval_predicate(&p, &query_status(&r)).unwrap(),
+            Verdict::Fail("expected one of [401, 403], got 200".into())
+        );
         let p = pred(|p| {
             p.equals = Some(json!(200));
             p.not = true;
         });
-        assert!(matches!(eval_predicate(&p, &query_status(&r)).unwrap(), Verdict::Fail(m) if m.contains("not equal to 200")));
-        assert_eq!(eval_predicate(&pred(|p| p.lt = Some(json!(300))), &query_status(&r)).unwrap(), Verdict::Pass);
-        assert_eq!(eval_predicate(&pred(|p| p.gte = Some(json!("200"))), &query_status(&r)).unwrap(), Verdict::Pass);
+        assert!(
+            matches!(eval_predicate(&p, &query_status(&r)).unwrap(), Verdict::Fail(m) if m.contains("not equal to 200"))
+        );
+        assert_eq!(
+            eval_predicate(&pred(|p| p.lt = Some(json!(300))), &query_status(&r)).unwrap(),
+            Verdict::Pass
+        );
+        assert_eq!(
+            eval_predicate(&pred(|p| p.gte = Some(json!("200"))), &query_status(&r)).unwrap(),
+            Verdict::Pass
+        );
     }
 
     #[test]
     fn header_queries() {
-        let r = resp(200, &[("x-content-type-options", "nosniff"), ("set-cookie", "a=1"), ("set-cookie", "b=2; Secure")], "");
-        assert_eq!(eval_predicate(&pred(|p| p.equals = Some(json!("nosniff"))), &query_header(&r, "X-Content-Type-Options")).unwrap(), Verdict::Pass);
-        assert_eq!(eval_predicate(&pred(|p| p.absent = Some(true)), &query_header(&r, "server")).unwrap(), Verdict::Pass);
-        assert!(matches!(eval_predicate(&pred(|p| p.exists = Some(true)), &query_header(&r, "server")).unwrap(), Verdict::Fail(_)));
-        assert_eq!(eval_predicate(&pred(|p| p.matches = Some("Secure".into())), &query_header(&r, "set-cookie")).unwrap(), Verdict::Pass);
-        assert_eq!(eval_predicate(&pred(|p| p.count = Some(Box::new(pred(|c| c.equals = Some(json!(2)))))), &query_header(&r, "set-cookie")).unwrap(), Verdict::Pass);
+        let r = resp(
+            200,
+            &[
+                ("x-content-type-options", "nosniff"),
+                ("set-cookie", "a=1"),
+                ("set-cookie", "b=2; Secure"),
+            ],
+            "",
+        );
+        assert_eq!(
+            eval_predicate(
+                &pred(|p| p.equals = Some(json!("nosniff"))),
+                &query_header(&r, "X-Content-Type-Options")
+            )
+            .unwrap(),
+            Verdict::Pass
+        );
+        assert_eq!(
+            eval_predicate(
+                &pred(|p| p.absent = Some(true)),
+                &query_header(&r, "server")
+            )
+            .unwrap(),
+            Verdict::Pass
+        );
+        assert!(matches!(
+            eval_predicate(
+                &pred(|p| p.exists = Some(true)),
+                &query_header(&r, "server")
+            )
+            .unwrap(),
+            Verdict::Fail(_)
+        ));
+        assert_eq!(
+            eval_predicate(
+                &pred(|p| p.matches = Some("Secure".into())),
+                &query_header(&r, "set-cookie")
+            )
+            .unwrap(),
+            Verdict::Pass
+        );
+        assert_eq!(
+            eval_predicate(
+                &pred(|p| p.count = Some(Box::new(pred(|c| c.equals = Some(json!(2)))))),
+                &query_header(&r, "set-cookie")
+            )
+            .unwrap(),
+            Verdict::Pass
+        );
     }
 
     #[test]
     fn jsonpath_and_body() {
-        let r = resp(200, &[], r#"{"id": 5, "items": [{"n": 1}, {"n": 2}], "role": "user"}"#);
-        assert_eq!(eval_predicate(&pred(|p| p.equals = Some(json!("5"))), &query_jsonpath(&r, "$.id").unwrap()).unwrap(), Verdict::Pass);
-        assert_eq!(eval_predicate(&pred(|p| p.count = Some(Box::new(pred(|c| c.lt = Some(json!(3)))))), &query_jsonpath(&r, "$.items[*]").unwrap()).unwrap(), Verdict::Pass);
-        assert_eq!(eval_predicate(&pred(|p| p.absent = Some(true)), &query_jsonpath(&r, "$..password").unwrap()).unwrap(), Verdict::Pass);
-        assert_eq!(eval_predicate(&pred(|p| p.contains = Some(json!("role"))), &query_body(&r).unwrap()).unwrap(), Verdict::Pass);
-        assert_eq!(eval_predicate(&pred(|p| p.contains = Some(json!("role"))), &query_keys(&r).unwrap()).unwrap(), Verdict::Pass);
+        let r = resp(
+            200,
+            &[],
+            r#"{"id": 5, "items": [{"n": 1}, {"n": 2}], "role": "user"}"#,
+        );
+        assert_eq!(
+            eval_predicate(
+                &pred(|p| p.equals = Some(json!("5"))),
+                &query_jsonpath(&r, "$.id").unwrap()
+            )
+            .unwrap(),
+            Verdict::Pass
+        );
+        assert_eq!(
+            eval_predicate(
+                &pred(|p| p.count = Some(Box::new(pred(|c| c.lt = Some(json!(3)))))),
+                &query_jsonpath(&r, "$.items[*]").unwrap()
+            )
+            .unwrap(),
+            Verdict::Pass
+        );
+        assert_eq!(
+            eval_predicate(
+                &pred(|p| p.absent = Some(true)),
+                &query_jsonpath(&r, "$..password").unwrap()
+            )
+            .unwrap(),
+            Verdict::Pass
+        );
+        assert_eq!(
+            eval_predicate(
+                &pred(|p| p.contains = Some(json!("role"))),
+                &query_body(&r).unwrap()
+            )
+            .unwrap(),
+            Verdict::Pass
+        );
+        assert_eq!(
+            eval_predicate(
+                &pred(|p| p.contains = Some(json!("role"))),
+                &query_keys(&r).unwrap()
+            )
+            .unwrap(),
+            Verdict::Pass
+        );
         let bad = resp(200, &[], "<html>");
-        assert!(query_jsonpath(&bad, "$.id").unwrap_err().contains("not JSON"));
+        assert!(
+            query_jsonpath(&bad, "$.id")
+                .unwrap_err()
+                .contains("not JSON")
+        );
     }
 
     #[test]
@@ -408,7 +572,8 @@ mod tests {
     fn secrets_and_luhn() {
         assert!(luhn("4111111111111111"));
         assert!(!luhn("4111111111111112"));
-        let found = find_secrets("key AKIAABCDEFGHIJKLMNOP card 4111 1111 1111 1111 id 1000000000000000");
+        let found =
+            find_secrets("key AKIAABCDEFGHIJKLMNOP card 4111 1111 1111 1111 id 1000000000000000");
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(find_secrets(r#"{"id": 123, "name": "x"}"#).is_empty());
     }

@@ -243,11 +243,14 @@ fn run(cli: Cli) -> Result<ExitCode, ScanError> {
         Command::Checks(a) => checks(a),
         Command::Explain(a) => explain(a),
         Command::Schema(a) => {
-            println!("{}", crate::schema::schema(match a.format {
-                SchemaKind::Check => "check",
-                SchemaKind::Profile => "profile",
-                SchemaKind::Suite => "suite",
-            }));
+            println!(
+                "{}",
+                crate::schema::schema(match a.format {
+                    SchemaKind::Check => "check",
+                    SchemaKind::Profile => "profile",
+                    SchemaKind::Suite => "suite",
+                })
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(a) => report(a),
@@ -278,7 +281,10 @@ fn test(a: TestArgs) -> ExitCode {
         reports: a.reports.paths(),
         fail_under: a.fail_under,
         fail_on: a.fail_on.map(Into::into),
-        engine: EngineOptions { concurrency: a.concurrency, rps: a.rps },
+        engine: EngineOptions {
+            concurrency: a.concurrency,
+            rps: a.rps,
+        },
         score_table: !a.no_score,
         append_results: a.append_results,
         only_ids: Vec::new(),
@@ -292,13 +298,25 @@ fn validate(a: ValidateArgs) -> Result<ExitCode, ScanError> {
     if let Some(p) = &a.profile {
         let profile = crate::load::load_profile(p)?;
         let suite = crate::load::load_suite(&a.suite)?;
-        let selected: Vec<_> = crate::select::select(&suite, &checks).into_iter().cloned().map(std::sync::Arc::new).collect();
+        let selected: Vec<_> = crate::select::select(&suite, &checks)
+            .into_iter()
+            .cloned()
+            .map(std::sync::Arc::new)
+            .collect();
         let env = crate::template::environment();
-        let opts = crate::expand::PlanOptions { intrusive: true, destructive: true };
-        trials = crate::expand::plan(&env, &selected, &profile, &opts)?.trials.len();
+        let opts = crate::expand::PlanOptions {
+            intrusive: true,
+            destructive: true,
+        };
+        trials = crate::expand::plan(&env, &selected, &profile, &opts)?
+            .trials
+            .len();
     }
     if a.profile.is_some() {
-        eprintln!("ok: {} checks valid, {trials} trials planned; nothing was sent", checks.len());
+        eprintln!(
+            "ok: {} checks valid, {trials} trials planned; nothing was sent",
+            checks.len()
+        );
     } else {
         eprintln!("ok: {} checks valid", checks.len());
     }
@@ -308,17 +326,37 @@ fn validate(a: ValidateArgs) -> Result<ExitCode, ScanError> {
 fn checks(a: ChecksArgs) -> Result<ExitCode, ScanError> {
     let all = crate::load::load_all_checks(&a.checks, true)?;
     let list: Vec<&crate::model::Check> = match &a.suite {
-        Some(s) => crate::select::select(&crate::load::load_suite(s)?, &all),
+        Some(s) => {
+            let suite = crate::load::load_suite(s)?;
+            eprintln!("suite {}: {}", suite.name, suite.description.trim());
+            crate::select::select(&suite, &all)
+        }
         None => all.iter().collect(),
     };
     let mut rows: Vec<&crate::model::Check> = list;
     rows.sort_by(|x, y| (x.info().category, x.id()).cmp(&(y.info().category, y.id())));
     let w = rows.iter().map(|c| c.id().len()).max().unwrap_or(2).max(2);
-    println!("{:<w$}  {:<22}  {:<8}  {:<10}  NAME", "ID", "CATEGORY", "SEVERITY", "TAGS");
+    println!(
+        "{:<w$}  {:<22}  {:<8}  {:<10}  NAME",
+        "ID", "CATEGORY", "SEVERITY", "TAGS"
+    );
     for c in &rows {
         let i = c.info();
-        let kind = if c.is_destructive() { "destructive" } else if c.is_intrusive() { "intrusive" } else { "safe" };
-        println!("{:<w$}  {:<22}  {:<8}  {:<10}  {}", c.id(), i.category.as_str(), i.severity.as_str(), kind, i.name);
+        let kind = if c.is_destructive() {
+            "destructive"
+        } else if c.is_intrusive() {
+            "intrusive"
+        } else {
+            "safe"
+        };
+        println!(
+            "{:<w$}  {:<22}  {:<8}  {:<10}  {}",
+            c.id(),
+            i.category.as_str(),
+            i.severity.as_str(),
+            kind,
+            i.name
+        );
     }
     let cats: std::collections::BTreeSet<_> = rows.iter().map(|c| c.info().category).collect();
     eprintln!("{} checks in {} categories", rows.len(), cats.len());
@@ -328,13 +366,20 @@ fn checks(a: ChecksArgs) -> Result<ExitCode, ScanError> {
 fn explain(a: ExplainArgs) -> Result<ExitCode, ScanError> {
     let all = crate::load::load_all_checks(&a.checks, true)?;
     let Some(c) = all.iter().find(|c| c.id() == a.id) else {
-        let d = crate::diag::Diagnostic::new("unknown check", format!("no check has id `{}`", a.id))
-            .suggest(&a.id, all.iter().map(|c| c.id()));
+        let d =
+            crate::diag::Diagnostic::new("unknown check", format!("no check has id `{}`", a.id))
+                .suggest(&a.id, all.iter().map(|c| c.id()));
         return Err(crate::diag::Diagnostics::from(d).into());
     };
     let i = c.info();
     println!("{} ({})", i.name, c.id());
-    println!("category: {}   severity: {}   owasp: {}   cwe: {}", i.category.as_str(), i.severity, i.owasp.as_deref().unwrap_or("-"), i.cwe.join(", "));
+    println!(
+        "category: {}   severity: {}   owasp: {}   cwe: {}",
+        i.category.as_str(),
+        i.severity,
+        i.owasp.as_deref().unwrap_or("-"),
+        i.cwe.join(", ")
+    );
     println!("tags: {}", i.tags.join(", "));
     println!("file: {}\n", c.path);
     println!("{}\n", i.description.trim());
@@ -349,8 +394,12 @@ fn explain(a: ExplainArgs) -> Result<ExitCode, ScanError> {
 fn report(a: ReportArgs) -> Result<ExitCode, ScanError> {
     let mut runs = Vec::new();
     for p in &a.results {
-        let text = std::fs::read_to_string(p).map_err(|e| ScanError::Usage(format!("cannot read {}: {e}", p.display())))?;
-        runs.push(crate::results::read_records(&text, &p.display().to_string()).map_err(ScanError::Usage)?);
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| ScanError::Usage(format!("cannot read {}: {e}", p.display())))?;
+        runs.push(
+            crate::results::read_records(&text, &p.display().to_string())
+                .map_err(ScanError::Usage)?,
+        );
     }
     let records = crate::report::merge(runs);
     let score = crate::report::compute(&records);
@@ -359,7 +408,8 @@ fn report(a: ReportArgs) -> Result<ExitCode, ScanError> {
     crate::reporting::write_reports(&paths, &records, &score)?;
     if let Some(out) = &a.reports.results {
         let text: String = records.iter().map(|r| r.to_json_line() + "\n").collect();
-        std::fs::write(out, text).map_err(|e| ScanError::Usage(format!("cannot write {}: {e}", out.display())))?;
+        std::fs::write(out, text)
+            .map_err(|e| ScanError::Usage(format!("cannot write {}: {e}", out.display())))?;
     }
     print!("{}", crate::report::render_table(&score, false));
     let gate = crate::reporting::gate_of(a.fail_under, a.fail_on.map(Into::into));

@@ -22,13 +22,23 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 
 /// Serves the lab until Ctrl-C.
 pub fn serve_lab(a: LabArgs) -> Result<ExitCode, String> {
-    let mut config = if a.hardened { LabConfig::hardened() } else { LabConfig::vulnerable() };
+    let mut config = if a.hardened {
+        LabConfig::hardened()
+    } else {
+        LabConfig::vulnerable()
+    };
     for s in &a.switches {
-        let (name, value) = s.split_once('=').ok_or_else(|| format!("--switch takes NAME=on|off, got `{s}`"))?;
+        let (name, value) = s
+            .split_once('=')
+            .ok_or_else(|| format!("--switch takes NAME=on|off, got `{s}`"))?;
         let on = match value {
             "on" | "true" | "1" => true,
             "off" | "false" | "0" => false,
-            other => return Err(format!("--switch {name}: expected on or off, got `{other}`")),
+            other => {
+                return Err(format!(
+                    "--switch {name}: expected on or off, got `{other}`"
+                ));
+            }
         };
         config.switches.set(name, on)?;
     }
@@ -57,14 +67,18 @@ struct LabRun {
 pub fn run_demo(a: DemoArgs) -> Result<ExitCode, String> {
     let rt = runtime()?;
     let addr: std::net::SocketAddr = "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?;
-    let (vuln, hard) = rt.block_on(async {
-        let v = lab::start(addr, LabConfig::vulnerable()).await?;
-        let h = lab::start(addr, LabConfig::hardened()).await?;
-        Ok::<_, std::io::Error>((v, h))
-    })
-    .map_err(|e| format!("cannot start the lab: {e}"))?;
+    let (vuln, hard) = rt
+        .block_on(async {
+            let v = lab::start(addr, LabConfig::vulnerable()).await?;
+            let h = lab::start(addr, LabConfig::hardened()).await?;
+            Ok::<_, std::io::Error>((v, h))
+        })
+        .map_err(|e| format!("cannot start the lab: {e}"))?;
     let mut runs = Vec::new();
-    for (name, base) in [("vulnerable", vuln.base_url()), ("hardened", hard.base_url())] {
+    for (name, base) in [
+        ("vulnerable", vuln.base_url()),
+        ("hardened", hard.base_url()),
+    ] {
         println!("\n=== apiward test against the {name} lab ({base}) ===");
         let dir = a.out.join(name);
         let mut scan = Scan::with_profile(crate::Profile::lab().with_base_url(&base));
@@ -77,10 +91,19 @@ pub fn run_demo(a: DemoArgs) -> Result<ExitCode, String> {
             json: Some(dir.join("report.json")),
             markdown: Some(dir.join("summary.md")),
         };
-        let args = libtest_mimic::Arguments { quiet: true, ..Default::default() };
+        let args = libtest_mimic::Arguments {
+            quiet: true,
+            ..Default::default()
+        };
         let out = scan.execute(&args).map_err(|e| e.to_string())?;
         let score = report::compute(&out.records);
-        runs.push((name, LabRun { records: out.records, score }));
+        runs.push((
+            name,
+            LabRun {
+                records: out.records,
+                score,
+            },
+        ));
     }
     rt.block_on(async {
         vuln.shutdown().await;
@@ -92,7 +115,9 @@ pub fn run_demo(a: DemoArgs) -> Result<ExitCode, String> {
     let h_bad = count(&h.records, Outcome::Finding) + count(&h.records, Outcome::Error);
     let v_errors = count(&v.records, Outcome::Error);
     if v_findings > 0 && h_bad == 0 && v_errors == 0 {
-        println!("\nThe scan behaved as it should: the vulnerable lab is found weak, the hardened lab clean.");
+        println!(
+            "\nThe scan behaved as it should: the vulnerable lab is found weak, the hardened lab clean."
+        );
         Ok(ExitCode::SUCCESS)
     } else {
         println!(
@@ -115,31 +140,67 @@ fn fmt_score(s: &Score) -> String {
 
 fn print_summary(v: &LabRun, h: &LabRun, out: &std::path::Path) {
     println!("\n=== summary ===\n");
-    println!("  {:<24} {:>16} {:>16}", "", "vulnerable lab", "hardened lab");
-    println!("  {:<24} {:>16} {:>16}", "score", fmt_score(&v.score), fmt_score(&h.score));
+    println!(
+        "  {:<24} {:>16} {:>16}",
+        "", "vulnerable lab", "hardened lab"
+    );
+    println!(
+        "  {:<24} {:>16} {:>16}",
+        "score",
+        fmt_score(&v.score),
+        fmt_score(&h.score)
+    );
     println!(
         "  {:<24} {:>16} {:>16}",
         "findings / trials",
-        format!("{} / {}", count(&v.records, Outcome::Finding), v.records.len()),
-        format!("{} / {}", count(&h.records, Outcome::Finding), h.records.len())
+        format!(
+            "{} / {}",
+            count(&v.records, Outcome::Finding),
+            v.records.len()
+        ),
+        format!(
+            "{} / {}",
+            count(&h.records, Outcome::Finding),
+            h.records.len()
+        )
     );
     println!();
     println!("  {:<24} {:>16} {:>16}", "category", "findings", "findings");
     for (vc, hc) in v.score.categories.iter().zip(&h.score.categories) {
         let cell = |c: &report::CategoryScore| {
-            if c.tested { format!("{} ({})", c.findings, c.score.map(|s| s.to_string()).unwrap_or_default()) } else { "not tested".to_owned() }
+            if c.tested {
+                format!(
+                    "{} ({})",
+                    c.findings,
+                    c.score.map(|s| s.to_string()).unwrap_or_default()
+                )
+            } else {
+                "not tested".to_owned()
+            }
         };
         println!("  {:<24} {:>16} {:>16}", vc.category, cell(vc), cell(hc));
     }
-    let mut top: Vec<&TrialRecord> = v.records.iter().filter(|r| r.outcome == Outcome::Finding).collect();
+    let mut top: Vec<&TrialRecord> = v
+        .records
+        .iter()
+        .filter(|r| r.outcome == Outcome::Finding)
+        .collect();
     top.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.name.cmp(&b.name)));
     let mut seen = std::collections::HashSet::new();
     top.retain(|r| seen.insert(r.check_id.clone()));
     println!("\nTop findings on the vulnerable lab:");
     for r in top.iter().take(8) {
-        println!("  [{}] {} — {}", r.severity, r.check_name, r.endpoint.as_deref().unwrap_or(&r.category));
+        println!(
+            "  [{}] {} — {}",
+            r.severity,
+            r.check_name,
+            r.endpoint.as_deref().unwrap_or(&r.category)
+        );
         let fix = r.remediation.split(". ").next().unwrap_or_default().trim();
         println!("      fix: {}", fix.trim_end_matches('.'));
     }
-    println!("\nReports (JUnit, SARIF, JSON, Markdown, results) under {}/{{vulnerable,hardened}}/", out.display());
+    println!(
+        "\nReports (JUnit, SARIF, JSON, Markdown, results) under {}/{{vulnerable,hardened}}/",
+        out.display()
+    );
 }

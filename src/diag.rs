@@ -78,7 +78,10 @@ impl Diagnostic {
 }
 
 /// The closest candidate to `found` by Jaro-Winkler similarity, when it is plausibly a typo.
-pub fn did_you_mean<'a>(found: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    found: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(found, c), c))
@@ -140,7 +143,11 @@ impl Diagnostics {
 
     /// `Ok(value)` when empty, otherwise `Err(self)`.
     pub fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 
@@ -159,7 +166,11 @@ impl fmt::Display for Diagnostics {
             write!(f, "{d}")?;
         }
         let n = self.0.len();
-        write!(f, "\n{n} error{} found; nothing was run", if n == 1 { "" } else { "s" })
+        write!(
+            f,
+            "\n{n} error{} found; nothing was run",
+            if n == 1 { "" } else { "s" }
+        )
     }
 }
 
@@ -185,6 +196,9 @@ mod tests {
     #[test]
     fn no_suggestion_for_distant_names() {
         assert_eq!(did_you_mean("zzz", ["status", "header"]), None);
-        assert_eq!(did_you_mean("jsonpth", ["status", "jsonpath"]), Some("jsonpath"));
+        assert_eq!(
+            did_you_mean("jsonpth", ["status", "jsonpath"]),
+            Some("jsonpath")
+        );
     }
 }

@@ -50,7 +50,11 @@ pub struct Plan {
 }
 
 /// Builds the template context of a trial: globals, bindings and extra run-time values.
-pub fn context(globals: &[(String, Value)], bindings: &[(String, Value)], extra: &[(String, Value)]) -> Value {
+pub fn context(
+    globals: &[(String, Value)],
+    bindings: &[(String, Value)],
+    extra: &[(String, Value)],
+) -> Value {
     let mut map: std::collections::BTreeMap<String, Value> = std::collections::BTreeMap::new();
     for (k, v) in globals.iter().chain(bindings).chain(extra) {
         map.insert(k.clone(), v.clone());
@@ -80,19 +84,31 @@ fn sole_expression(s: &str) -> Option<&str> {
 
 /// Renders a JSON value: strings are templates; a string that is a single `{{ expr }}` keeps the
 /// expression's type (number, object, list), so `id: "{{ endpoint.params.id }}"` stays a number.
-pub fn render_json(env: &Environment<'_>, v: &serde_json::Value, ctx: &Value) -> Result<serde_json::Value, minijinja::Error> {
+pub fn render_json(
+    env: &Environment<'_>,
+    v: &serde_json::Value,
+    ctx: &Value,
+) -> Result<serde_json::Value, minijinja::Error> {
     use serde_json::Value as J;
     Ok(match v {
         J::String(s) => match sole_expression(s) {
             Some(expr) => {
                 let val = env.compile_expression(expr)?.eval(ctx)?;
                 serde_json::to_value(&val).map_err(|e| {
-                    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("not JSON: {e}"))
+                    minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("not JSON: {e}"),
+                    )
                 })?
             }
             None => J::String(render(env, s, ctx)?),
         },
-        J::Array(items) => J::Array(items.iter().map(|i| render_json(env, i, ctx)).collect::<Result<_, _>>()?),
+        J::Array(items) => J::Array(
+            items
+                .iter()
+                .map(|i| render_json(env, i, ctx))
+                .collect::<Result<_, _>>()?,
+        ),
         J::Object(map) => {
             let mut out = serde_json::Map::new();
             for (k, val) in map {
@@ -110,12 +126,20 @@ pub fn globals(p: &Profile) -> Vec<(String, Value)> {
         .into_iter()
         .map(|(k, v)| (k, crate::template::to_value(&v)))
         .collect();
-    g.push(("secrets".to_owned(), crate::template::to_value(profile::resolve_secrets(&p.file.secrets))));
+    g.push((
+        "secrets".to_owned(),
+        crate::template::to_value(profile::resolve_secrets(&p.file.secrets)),
+    ));
     g
 }
 
 /// Expands `checks` against `profile`. All diagnostics of all checks are returned together.
-pub fn plan(env: &Environment<'_>, checks: &[Arc<Check>], p: &Profile, opts: &PlanOptions) -> Result<Plan, Diagnostics> {
+pub fn plan(
+    env: &Environment<'_>,
+    checks: &[Arc<Check>],
+    p: &Profile,
+    opts: &PlanOptions,
+) -> Result<Plan, Diagnostics> {
     let globals = globals(p);
     let identity_names: Vec<String> = std::iter::once(ANONYMOUS.to_owned())
         .chain(p.file.identities.keys().cloned())
@@ -170,7 +194,10 @@ impl CheckPlanner<'_> {
         let disabled = if check.is_destructive() && !opts.destructive {
             Some("destructive check: enable with --destructive (or `destructive: true` in the profile)".to_owned())
         } else if check.is_intrusive() && !opts.intrusive {
-            Some("intrusive check: enable with --intrusive (or `intrusive: true` in the profile)".to_owned())
+            Some(
+                "intrusive check: enable with --intrusive (or `intrusive: true` in the profile)"
+                    .to_owned(),
+            )
         } else {
             None
         };
@@ -251,13 +278,28 @@ impl CheckPlanner<'_> {
             }
             let len = lists.first().map(|(_, l)| l.len()).unwrap_or(0);
             if lists.iter().any(|(_, l)| l.len() != len) {
-                let lens: Vec<String> = lists.iter().map(|(k, l)| format!("{k}: {}", l.len())).collect();
-                self.error("zip of unequal lists", format!("`zip: true` needs lists of equal length ({})", lens.join(", ")), fe);
+                let lens: Vec<String> = lists
+                    .iter()
+                    .map(|(k, l)| format!("{k}: {}", l.len()))
+                    .collect();
+                self.error(
+                    "zip of unequal lists",
+                    format!(
+                        "`zip: true` needs lists of equal length ({})",
+                        lens.join(", ")
+                    ),
+                    fe,
+                );
                 return None;
             }
             return Some(
                 (0..len)
-                    .map(|i| lists.iter().map(|(k, l)| (k.clone(), l[i].clone())).collect())
+                    .map(|i| {
+                        lists
+                            .iter()
+                            .map(|(k, l)| (k.clone(), l[i].clone()))
+                            .collect()
+                    })
                     .collect(),
             );
         }
@@ -277,21 +319,39 @@ impl CheckPlanner<'_> {
         Some(combos)
     }
 
-    fn eval_list(&mut self, key: &str, src: &Spanned<serde_json::Value>, ctx: &Value) -> Option<Vec<Value>> {
+    fn eval_list(
+        &mut self,
+        key: &str,
+        src: &Spanned<serde_json::Value>,
+        ctx: &Value,
+    ) -> Option<Vec<Value>> {
         match &src.value {
-            serde_json::Value::Array(items) => Some(items.iter().map(crate::template::to_value).collect()),
+            serde_json::Value::Array(items) => {
+                Some(items.iter().map(crate::template::to_value).collect())
+            }
             serde_json::Value::String(s) => {
                 let Some(expr) = sole_expression(s) else {
-                    self.error("invalid for_each", format!("`{key}` must be a list or a single `{{{{ expression }}}}`"), src);
+                    self.error(
+                        "invalid for_each",
+                        format!("`{key}` must be a list or a single `{{{{ expression }}}}`"),
+                        src,
+                    );
                     return None;
                 };
                 let value = self.env.compile_expression(expr).and_then(|e| e.eval(ctx));
                 match value {
-                    Ok(v) if v.kind() == minijinja::value::ValueKind::Seq || v.kind() == minijinja::value::ValueKind::Iterable => {
+                    Ok(v)
+                        if v.kind() == minijinja::value::ValueKind::Seq
+                            || v.kind() == minijinja::value::ValueKind::Iterable =>
+                    {
                         Some(v.try_iter().map(|it| it.collect()).unwrap_or_default())
                     }
                     Ok(v) => {
-                        self.error("invalid for_each", format!("`{key}` must evaluate to a list, got {}", v.kind()), src);
+                        self.error(
+                            "invalid for_each",
+                            format!("`{key}` must evaluate to a list, got {}", v.kind()),
+                            src,
+                        );
                         None
                     }
                     Err(e) => {
@@ -302,7 +362,11 @@ impl CheckPlanner<'_> {
                 }
             }
             other => {
-                self.error("invalid for_each", format!("`{key}` must be a list, got `{other}`"), src);
+                self.error(
+                    "invalid for_each",
+                    format!("`{key}` must be a list, got `{other}`"),
+                    src,
+                );
                 None
             }
         }
@@ -310,11 +374,24 @@ impl CheckPlanner<'_> {
 
     /// Renders a field at plan time. Templates that depend on captures (`runtime`) are only checked
     /// for undefined names; the rest are rendered, with skips and errors recorded.
-    fn render_field(&mut self, s: &Spanned<String>, ctx: &Value, skip: &mut Option<String>, runtime: &HashSet<String>) -> Option<String> {
+    fn render_field(
+        &mut self,
+        s: &Spanned<String>,
+        ctx: &Value,
+        skip: &mut Option<String>,
+        runtime: &HashSet<String>,
+    ) -> Option<String> {
         self.check_template(&s.value, s, ctx, skip, runtime)
     }
 
-    fn check_template<T>(&mut self, src: &str, at: &Spanned<T>, ctx: &Value, skip: &mut Option<String>, runtime: &HashSet<String>) -> Option<String> {
+    fn check_template<T>(
+        &mut self,
+        src: &str,
+        at: &Spanned<T>,
+        ctx: &Value,
+        skip: &mut Option<String>,
+        runtime: &HashSet<String>,
+    ) -> Option<String> {
         if !is_template(src) {
             return Some(src.to_owned());
         }
@@ -329,7 +406,11 @@ impl CheckPlanner<'_> {
         if used.iter().any(|u| runtime.contains(u)) {
             let unknown: BTreeSet<&String> = used
                 .iter()
-                .filter(|u| !runtime.contains(*u) && ctx.get_attr(u).map(|v| v.is_undefined()).unwrap_or(true) && !FUNCTIONS.contains(&u.as_str()))
+                .filter(|u| {
+                    !runtime.contains(*u)
+                        && ctx.get_attr(u).map(|v| v.is_undefined()).unwrap_or(true)
+                        && !FUNCTIONS.contains(&u.as_str())
+                })
                 .collect();
             for u in unknown {
                 self.error("undefined variable", format!("`{u}` is not defined"), at);
@@ -356,7 +437,10 @@ impl CheckPlanner<'_> {
             let s = &step.value;
             if let Some(req) = &s.request {
                 let r = &req.value;
-                for f in [&r.method, &r.path, &r.url, &r.body, &r.raw].into_iter().flatten() {
+                for f in [&r.method, &r.path, &r.url, &r.body, &r.raw]
+                    .into_iter()
+                    .flatten()
+                {
                     self.render_field(f, ctx, skip, &runtime);
                 }
                 for v in r.headers.values().chain(r.query.values()) {
@@ -365,22 +449,24 @@ impl CheckPlanner<'_> {
                 if let Some(j) = &r.json {
                     self.check_json(&j.value, j, ctx, skip, &runtime);
                 }
-                if let Some(id) = &r.identity {
-                    if let Some(name) = self.render_field(id, ctx, skip, &runtime) {
-                        if !self.identities.contains(&name) {
-                            let (l, c) = line_col(id);
-                            let d = Diagnostic::new("unknown identity", format!("`{name}` is not an identity of the profile"))
-                                .at(&check.path, &check.source, l, c);
-                            let d = d.suggest(&name, self.identities.iter().map(String::as_str));
-                            let d = if d.hint.is_none() {
-                                d.with_hint(format!("identities: {}", self.identities.join(", ")))
-                            } else {
-                                d
-                            };
-                            if self.seen.insert((l, c, name.clone())) {
-                                self.diags.push(d);
-                            }
-                        }
+                if let Some(id) = &r.identity
+                    && let Some(name) = self.render_field(id, ctx, skip, &runtime)
+                    && !self.identities.contains(&name)
+                {
+                    let (l, c) = line_col(id);
+                    let d = Diagnostic::new(
+                        "unknown identity",
+                        format!("`{name}` is not an identity of the profile"),
+                    )
+                    .at(&check.path, &check.source, l, c);
+                    let d = d.suggest(&name, self.identities.iter().map(String::as_str));
+                    let d = if d.hint.is_none() {
+                        d.with_hint(format!("identities: {}", self.identities.join(", ")))
+                    } else {
+                        d
+                    };
+                    if self.seen.insert((l, c, name.clone())) {
+                        self.diags.push(d);
                     }
                 }
             }
@@ -391,18 +477,35 @@ impl CheckPlanner<'_> {
         }
     }
 
-    fn check_json(&mut self, v: &serde_json::Value, at: &Spanned<serde_json::Value>, ctx: &Value, skip: &mut Option<String>, runtime: &HashSet<String>) {
+    fn check_json(
+        &mut self,
+        v: &serde_json::Value,
+        at: &Spanned<serde_json::Value>,
+        ctx: &Value,
+        skip: &mut Option<String>,
+        runtime: &HashSet<String>,
+    ) {
         match v {
             serde_json::Value::String(s) => {
                 self.check_template(s, at, ctx, skip, runtime);
             }
-            serde_json::Value::Array(items) => items.iter().for_each(|i| self.check_json(i, at, ctx, skip, runtime)),
-            serde_json::Value::Object(m) => m.values().for_each(|i| self.check_json(i, at, ctx, skip, runtime)),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .for_each(|i| self.check_json(i, at, ctx, skip, runtime)),
+            serde_json::Value::Object(m) => m
+                .values()
+                .for_each(|i| self.check_json(i, at, ctx, skip, runtime)),
             _ => {}
         }
     }
 
-    fn check_assertion(&mut self, a: &Spanned<AssertionKind>, ctx: &Value, skip: &mut Option<String>, runtime: &HashSet<String>) {
+    fn check_assertion(
+        &mut self,
+        a: &Spanned<AssertionKind>,
+        ctx: &Value,
+        skip: &mut Option<String>,
+        runtime: &HashSet<String>,
+    ) {
         let p: &Predicate = match &a.value {
             AssertionKind::Any(list) => {
                 for inner in list {
@@ -426,15 +529,22 @@ impl CheckPlanner<'_> {
         for text in [p.path.as_deref(), p.name.as_deref()].into_iter().flatten() {
             self.check_template(text, a, ctx, skip, runtime);
         }
-        if let Some(m) = &p.matches {
-            if let Some(rendered) = self.check_template(m, a, ctx, skip, runtime) {
-                if let Err(e) = regex::Regex::new(&rendered) {
-                    self.error("invalid regex", e.to_string().lines().last().unwrap_or_default().to_owned(), a);
-                }
-            }
+        if let Some(m) = &p.matches
+            && let Some(rendered) = self.check_template(m, a, ctx, skip, runtime)
+            && let Err(e) = regex::Regex::new(&rendered)
+        {
+            self.error(
+                "invalid regex",
+                e.to_string().lines().last().unwrap_or_default().to_owned(),
+                a,
+            );
         }
         let values = [&p.equals, &p.contains, &p.lt, &p.gt, &p.lte, &p.gte];
-        for v in values.into_iter().flatten().chain(p.one_of.iter().flatten()) {
+        for v in values
+            .into_iter()
+            .flatten()
+            .chain(p.one_of.iter().flatten())
+        {
             if let serde_json::Value::String(s) = v {
                 self.check_template(s, a, ctx, skip, runtime);
             }
@@ -446,9 +556,9 @@ fn title_for(e: &minijinja::Error) -> &'static str {
     match e.kind() {
         minijinja::ErrorKind::UndefinedError => "undefined variable",
         minijinja::ErrorKind::SyntaxError => "template syntax error",
-        minijinja::ErrorKind::UnknownFilter | minijinja::ErrorKind::UnknownFunction | minijinja::ErrorKind::UnknownTest => {
-            "unknown template helper"
-        }
+        minijinja::ErrorKind::UnknownFilter
+        | minijinja::ErrorKind::UnknownFunction
+        | minijinja::ErrorKind::UnknownTest => "unknown template helper",
         _ => "template error",
     }
 }

@@ -21,17 +21,15 @@ use tokio::sync::oneshot;
 /// Appends records to a JSON-lines file as trials finish.
 pub struct ResultsSink {
     file: Mutex<std::io::BufWriter<std::fs::File>>,
-    /// Where the records go.
-    pub path: PathBuf,
 }
 
 impl ResultsSink {
     /// Creates (truncates) the file, or appends when `append` (several processes of one run).
     pub fn create(path: PathBuf, append: bool) -> std::io::Result<Self> {
-        if let Some(dir) = path.parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)?;
-            }
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)?;
         }
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -39,7 +37,9 @@ impl ResultsSink {
             .append(append)
             .truncate(!append)
             .open(&path)?;
-        Ok(ResultsSink { file: Mutex::new(std::io::BufWriter::new(file)), path })
+        Ok(ResultsSink {
+            file: Mutex::new(std::io::BufWriter::new(file)),
+        })
     }
 
     /// Writes one record as one line, flushed, so a crash loses nothing that finished.
@@ -59,10 +59,6 @@ pub struct RunOutput {
     pub conclusion: Conclusion,
     /// Every record of this run (run, skipped and ignored trials), sorted by name.
     pub records: Vec<TrialRecord>,
-    /// Requests sent.
-    pub requests: u64,
-    /// Number of trials that matched the filters.
-    pub matched: usize,
 }
 
 fn show_progress(args: &Arguments) -> bool {
@@ -70,7 +66,10 @@ fn show_progress(args: &Arguments) -> bool {
     std::io::stderr().is_terminal()
         && !args.list
         && std::env::var_os("NEXTEST").is_none()
-        && !matches!(args.format, Some(FormatSetting::Json) | Some(FormatSetting::Terse))
+        && !matches!(
+            args.format,
+            Some(FormatSetting::Json) | Some(FormatSetting::Terse)
+        )
         && !args.quiet
 }
 
@@ -79,7 +78,13 @@ fn libtest_trial(t: &PlannedTrial) -> Trial {
 }
 
 /// Runs the plan under libtest. Returns `Err` when no trial matches the filters (not for `--list`).
-pub fn run(plan: Plan, engine: Arc<Engine>, rt: &tokio::runtime::Runtime, args: &Arguments, sink: Option<Arc<ResultsSink>>) -> Result<RunOutput, String> {
+pub fn run(
+    plan: Plan,
+    engine: Arc<Engine>,
+    rt: &tokio::runtime::Runtime,
+    args: &Arguments,
+    sink: Option<Arc<ResultsSink>>,
+) -> Result<RunOutput, String> {
     let records: Arc<Mutex<Vec<TrialRecord>>> = Arc::new(Mutex::new(Vec::new()));
     let findings = Arc::new(AtomicU64::new(0));
     let mut matched = 0usize;
@@ -109,22 +114,28 @@ pub fn run(plan: Plan, engine: Arc<Engine>, rt: &tokio::runtime::Runtime, args: 
         to_run.push((t.clone(), tx));
         let name = t.name.clone();
         let handle = rt.handle().clone();
-        trials.push(Trial::ignorable_test(name, move || {
-            if let Some(reason) = skip {
-                return Ok(Completion::ignored_with(reason));
-            }
-            let rec = handle.block_on(rx).map_err(|_| Failed::from("error: the trial was cancelled"))?;
-            conclude(&rec)
-        })
-        .with_ignored_flag(flagged));
+        trials.push(
+            Trial::ignorable_test(name, move || {
+                if let Some(reason) = skip {
+                    return Ok(Completion::ignored_with(reason));
+                }
+                let rec = handle
+                    .block_on(rx)
+                    .map_err(|_| Failed::from("error: the trial was cancelled"))?;
+                conclude(&rec)
+            })
+            .with_ignored_flag(flagged),
+        );
     }
     if matched == 0 && !args.list {
         return Err("no trial matched the filters: nothing was run (check the filter, --exact, --skip and the suite)".to_owned());
     }
     let pb = if show_progress(args) && !to_run.is_empty() {
-        let pb = ProgressBar::with_draw_target(Some(to_run.len() as u64), ProgressDrawTarget::stderr());
+        let pb =
+            ProgressBar::with_draw_target(Some(to_run.len() as u64), ProgressDrawTarget::stderr());
         pb.set_style(
-            ProgressStyle::with_template("{spinner} {pos}/{len} trials {msg} [{elapsed}]").unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template("{spinner} {pos}/{len} trials {msg} [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         Some(pb)
     } else {
@@ -154,7 +165,10 @@ pub fn run(plan: Plan, engine: Arc<Engine>, rt: &tokio::runtime::Runtime, args: 
                 ));
                 pb.inc(1);
             }
-            records.lock().unwrap_or_else(|e| e.into_inner()).push(rec.clone());
+            records
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(rec.clone());
             let _ = tx.send(rec);
         });
     }
@@ -170,7 +184,10 @@ pub fn run(plan: Plan, engine: Arc<Engine>, rt: &tokio::runtime::Runtime, args: 
     let mut all = std::mem::take(&mut *records.lock().unwrap_or_else(|e| e.into_inner()));
     all.extend(ignored_records);
     all.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(RunOutput { conclusion, records: all, requests: engine.requests_sent(), matched })
+    Ok(RunOutput {
+        conclusion,
+        records: all,
+    })
 }
 
 /// libtest's view of a record: pass, failed (finding or error, with its message) or ignored.
@@ -184,7 +201,9 @@ fn conclude(rec: &TrialRecord) -> Result<Completion, Failed> {
     };
     match rec.outcome {
         Outcome::Pass => Ok(Completion::Completed),
-        Outcome::Skipped => Ok(Completion::ignored_with(rec.message.clone().unwrap_or_default())),
+        Outcome::Skipped => Ok(Completion::ignored_with(
+            rec.message.clone().unwrap_or_default(),
+        )),
         Outcome::Finding => {
             let mut m = format!("finding [{}]: {}", rec.severity, msg());
             if !rec.remediation.is_empty() {

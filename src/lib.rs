@@ -5,9 +5,14 @@
 //! `cargo test` target; the `apiward` binary wraps the same API.
 
 #![warn(missing_docs)]
+#![expect(
+    clippy::result_large_err,
+    reason = "diagnostics are built only on error paths, where their size does not matter"
+)]
 
 mod assert;
 pub mod cli;
+mod demo;
 mod diag;
 mod exec;
 mod expand;
@@ -22,7 +27,6 @@ mod reporting;
 pub mod results;
 mod scan;
 mod schema;
-mod demo;
 mod select;
 mod template;
 
@@ -41,7 +45,12 @@ pub fn install_crypto_provider() {
 pub fn builtin_check_ids() -> Vec<String> {
     let mut ids: Vec<String> = load::builtin_check_sources()
         .into_iter()
-        .filter_map(|(p, _)| std::path::Path::new(&p).file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+        .filter_map(|(p, _)| {
+            std::path::Path::new(&p)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .map(str::to_owned)
+        })
         .collect();
     ids.sort();
     ids

@@ -6,8 +6,8 @@
 
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use crate::model::{
-    AssertionKind, Capture, Check, CheckFile, Predicate, Profile, ProfileFile, Request, Spanned, Step,
-    Suite, line_col,
+    AssertionKind, Capture, Check, CheckFile, Predicate, Profile, ProfileFile, Request, Spanned,
+    Step, Suite, line_col,
 };
 use include_dir::{Dir, include_dir};
 use serde::de::DeserializeOwned;
@@ -42,7 +42,10 @@ pub fn parse_yaml<T: DeserializeOwned>(file: &str, src: &str) -> Result<T, Diagn
 
 /// Maps serde's message vocabulary to a title, fact and hint.
 fn describe_serde_error(msg: &str) -> Diagnostic {
-    for (prefix, title) in [("unknown field", "unknown field"), ("unknown variant", "unknown value")] {
+    for (prefix, title) in [
+        ("unknown field", "unknown field"),
+        ("unknown variant", "unknown value"),
+    ] {
         if let Some(rest) = msg.strip_prefix(prefix) {
             let found = between_ticks(rest).unwrap_or_default();
             let expected: Vec<String> = rest
@@ -55,7 +58,11 @@ fn describe_serde_error(msg: &str) -> Diagnostic {
                         .collect()
                 })
                 .unwrap_or_default();
-            let title = if expected.iter().any(|e| e == "jsonpath") { "unknown assertion" } else { title };
+            let title = if expected.iter().any(|e| e == "jsonpath") {
+                "unknown assertion"
+            } else {
+                title
+            };
             let d = Diagnostic::new(title, format!("found `{found}`"));
             return match did_you_mean(&found, expected.iter().map(String::as_str)) {
                 Some(best) => d.with_hint(format!("did you mean `{best}`?")),
@@ -72,7 +79,8 @@ fn describe_serde_error(msg: &str) -> Diagnostic {
         return Diagnostic::new("duplicate key", msg.to_owned())
             .with_hint("each key may appear once in a mapping");
     }
-    if msg.starts_with("invalid type") || msg.starts_with("invalid ") || msg.starts_with("expected") {
+    if msg.starts_with("invalid type") || msg.starts_with("invalid ") || msg.starts_with("expected")
+    {
         return Diagnostic::new("wrong type", msg.to_owned());
     }
     Diagnostic::new("invalid YAML", msg.to_owned())
@@ -85,13 +93,12 @@ fn between_ticks(s: &str) -> Option<String> {
 }
 
 /// Loads one check from its text and validates it. `path` is the display path.
-pub fn load_check(path: &str, src: &str, builtin: bool) -> Result<Check, Diagnostics> {
+pub fn load_check(path: &str, src: &str) -> Result<Check, Diagnostics> {
     let file: CheckFile = parse_yaml(path, src)?;
     let check = Check {
         file,
         path: path.to_owned(),
         source: Arc::from(src),
-        builtin,
     };
     validate_check(&check).into_result(check)
 }
@@ -107,21 +114,31 @@ fn validate_check(check: &Check) -> Diagnostics {
         .unwrap_or_default();
     if id.value != stem {
         diags.push(at(
-            Diagnostic::new("check id does not match its file name", format!("id is `{}`, file stem is `{stem}`", id.value))
-                .with_hint(format!("rename the file to `{}.yaml` or set `id: {stem}`", id.value)),
+            Diagnostic::new(
+                "check id does not match its file name",
+                format!("id is `{}`, file stem is `{stem}`", id.value),
+            )
+            .with_hint(format!(
+                "rename the file to `{}.yaml` or set `id: {stem}`",
+                id.value
+            )),
             line_col(id),
         ));
     }
     if !is_kebab(&id.value) {
         diags.push(at(
-            Diagnostic::new("invalid check id", format!("`{}` is not kebab-case", id.value))
-                .with_hint("use lowercase letters, digits and single dashes, e.g. `no-token-accepted`"),
+            Diagnostic::new(
+                "invalid check id",
+                format!("`{}` is not kebab-case", id.value),
+            )
+            .with_hint("use lowercase letters, digits and single dashes, e.g. `no-token-accepted`"),
             line_col(id),
         ));
     }
     if check.file.steps.is_empty() {
         diags.push(at(
-            Diagnostic::new("check has no steps", "`steps` is empty").with_hint("add at least one step with a request and `expect`"),
+            Diagnostic::new("check has no steps", "`steps` is empty")
+                .with_hint("add at least one step with a request and `expect`"),
             line_col(id),
         ));
     }
@@ -145,7 +162,8 @@ fn is_kebab(s: &str) -> bool {
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !s.contains("--")
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 type At<'a> = dyn Fn(Diagnostic, (usize, usize)) -> Diagnostic + 'a;
@@ -156,12 +174,18 @@ fn validate_step(step: &Spanned<Step>, diags: &mut Diagnostics, at: &At<'_>) {
         validate_request(req, diags, at);
     } else if !s.capture.is_empty() {
         diags.push(at(
-            Diagnostic::new("capture without a request", "this step sends no request, so there is nothing to capture from"),
+            Diagnostic::new(
+                "capture without a request",
+                "this step sends no request, so there is nothing to capture from",
+            ),
             line_col(step),
         ));
     }
     if s.repeat == Some(0) {
-        diags.push(at(Diagnostic::new("invalid repeat", "`repeat` must be at least 1"), line_col(step)));
+        diags.push(at(
+            Diagnostic::new("invalid repeat", "`repeat` must be at least 1"),
+            line_col(step),
+        ));
     }
     for a in s.control.iter().chain(&s.expect) {
         validate_assertion(a, s.request.is_some(), diags, at);
@@ -195,18 +219,29 @@ pub(crate) fn validate_request(req: &Spanned<Request>, diags: &mut Diagnostics, 
     }
     match (&r.path, &r.url) {
         (None, None) => diags.push(at(
-            Diagnostic::new("request has no target", "set `path` (relative to the base URL) or `url`"),
+            Diagnostic::new(
+                "request has no target",
+                "set `path` (relative to the base URL) or `url`",
+            ),
             line_col(req),
         )),
         (Some(_), Some(u)) => diags.push(at(
-            Diagnostic::new("conflicting request fields", "`path` and `url` are both set").with_hint("keep one of them"),
+            Diagnostic::new(
+                "conflicting request fields",
+                "`path` and `url` are both set",
+            )
+            .with_hint("keep one of them"),
             line_col(u),
         )),
         _ => {}
     }
     if r.body.is_some() && r.json.is_some() {
         diags.push(at(
-            Diagnostic::new("conflicting request fields", "`body` and `json` are both set").with_hint("keep one of them"),
+            Diagnostic::new(
+                "conflicting request fields",
+                "`body` and `json` are both set",
+            )
+            .with_hint("keep one of them"),
             line_col(req),
         ));
     }
@@ -214,25 +249,34 @@ pub(crate) fn validate_request(req: &Spanned<Request>, diags: &mut Diagnostics, 
 
 fn validate_capture(name: &str, cap: &Spanned<Capture>, diags: &mut Diagnostics, at: &At<'_>) {
     let c = &cap.value;
-    let set = [c.jsonpath.is_some(), c.header.is_some(), c.regex.is_some(), c.body, c.status]
-        .iter()
-        .filter(|b| **b)
-        .count();
+    let set = [
+        c.jsonpath.is_some(),
+        c.header.is_some(),
+        c.regex.is_some(),
+        c.body,
+        c.status,
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
     if set != 1 {
         diags.push(at(
             Diagnostic::new("invalid capture", format!("capture `{name}` must set exactly one of `jsonpath`, `header`, `regex`, `body`, `status`")),
             line_col(cap),
         ));
     }
-    if let Some(p) = &c.jsonpath {
-        if let Err(e) = check_jsonpath(p) {
-            diags.push(at(Diagnostic::new("invalid JSONPath", e), line_col(cap)));
-        }
+    if let Some(p) = &c.jsonpath
+        && let Err(e) = check_jsonpath(p)
+    {
+        diags.push(at(Diagnostic::new("invalid JSONPath", e), line_col(cap)));
     }
-    if let Some(r) = &c.regex {
-        if let Err(e) = regex::Regex::new(r) {
-            diags.push(at(Diagnostic::new("invalid regex", first_line(&e.to_string())), line_col(cap)));
-        }
+    if let Some(r) = &c.regex
+        && let Err(e) = regex::Regex::new(r)
+    {
+        diags.push(at(
+            Diagnostic::new("invalid regex", first_line(&e.to_string())),
+            line_col(cap),
+        ));
     }
 }
 
@@ -242,28 +286,56 @@ pub(crate) fn check_jsonpath(p: &str) -> Result<(), String> {
     if p.contains("{{") {
         return Ok(());
     }
-    jsonpath_rust::parser::parse_json_path(p).map(|_| ()).map_err(|e| {
-        let text = e.to_string();
-        // pest renders a multi-line picture; keep its position and its expectation.
-        let pos = text.split("-->").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or("");
-        let expected = text.lines().find_map(|l| l.trim().trim_start_matches('=').trim().strip_prefix("expected ")).unwrap_or("");
-        match (pos.split_once(':'), expected.is_empty()) {
-            (Some((_, col)), false) => format!("`{p}`: parse error at character {col}: expected {expected}"),
-            _ => format!("`{p}`: {}", first_line(&text)),
-        }
-    })
+    jsonpath_rust::parser::parse_json_path(p)
+        .map(|_| ())
+        .map_err(|e| {
+            let text = e.to_string();
+            // pest renders a multi-line picture; keep its position and its expectation.
+            let pos = text
+                .split("-->")
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .unwrap_or("");
+            let expected = text
+                .lines()
+                .find_map(|l| {
+                    l.trim()
+                        .trim_start_matches('=')
+                        .trim()
+                        .strip_prefix("expected ")
+                })
+                .unwrap_or("");
+            match (pos.split_once(':'), expected.is_empty()) {
+                (Some((_, col)), false) => {
+                    format!("`{p}`: parse error at character {col}: expected {expected}")
+                }
+                _ => format!("`{p}`: {}", first_line(&text)),
+            }
+        })
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
-fn validate_assertion(a: &Spanned<AssertionKind>, has_request: bool, diags: &mut Diagnostics, at: &At<'_>) {
+fn validate_assertion(
+    a: &Spanned<AssertionKind>,
+    has_request: bool,
+    diags: &mut Diagnostics,
+    at: &At<'_>,
+) {
     let pos = line_col(a);
     let (kind, p) = match &a.value {
         AssertionKind::Any(list) => {
             if list.is_empty() {
-                diags.push(at(Diagnostic::new("empty `any`", "`any` needs at least one assertion"), pos));
+                diags.push(at(
+                    Diagnostic::new("empty `any`", "`any` needs at least one assertion"),
+                    pos,
+                ));
             }
             for inner in list {
                 validate_assertion(inner, has_request, diags, at);
@@ -282,33 +354,52 @@ fn validate_assertion(a: &Spanned<AssertionKind>, has_request: bool, diags: &mut
     };
     if kind != "value" && !has_request {
         diags.push(at(
-            Diagnostic::new("assertion needs a response", format!("`{kind}` reads a response, but this step sends no request"))
-                .with_hint("add a `request` to the step, or use `value` assertions"),
+            Diagnostic::new(
+                "assertion needs a response",
+                format!("`{kind}` reads a response, but this step sends no request"),
+            )
+            .with_hint("add a `request` to the step, or use `value` assertions"),
             pos,
         ));
     }
-    let params = [("name", p.name.is_some(), "header"), ("path", p.path.is_some(), "jsonpath"), ("of", p.of.is_some(), "value")];
+    let params = [
+        ("name", p.name.is_some(), "header"),
+        ("path", p.path.is_some(), "jsonpath"),
+        ("of", p.of.is_some(), "value"),
+    ];
     for (param, set, owner) in params {
         if set && kind != owner {
             diags.push(at(
-                Diagnostic::new("parameter does not apply", format!("`{param}` is not a parameter of `{kind}`"))
-                    .with_hint(format!("`{param}` belongs to `{owner}` assertions")),
+                Diagnostic::new(
+                    "parameter does not apply",
+                    format!("`{param}` is not a parameter of `{kind}`"),
+                )
+                .with_hint(format!("`{param}` belongs to `{owner}` assertions")),
                 pos,
             ));
         }
         if !set && kind == owner {
-            diags.push(at(Diagnostic::new("missing parameter", format!("`{kind}` needs `{param}`")), pos));
+            diags.push(at(
+                Diagnostic::new("missing parameter", format!("`{kind}` needs `{param}`")),
+                pos,
+            ));
         }
     }
-    if let Some(path) = &p.path {
-        if let Err(e) = check_jsonpath(path) {
-            diags.push(at(Diagnostic::new("invalid JSONPath", e), pos));
-        }
+    if let Some(path) = &p.path
+        && let Err(e) = check_jsonpath(path)
+    {
+        diags.push(at(Diagnostic::new("invalid JSONPath", e), pos));
     }
     validate_predicate(kind, p, pos, diags, at);
 }
 
-fn validate_predicate(kind: &str, p: &Predicate, pos: (usize, usize), diags: &mut Diagnostics, at: &At<'_>) {
+fn validate_predicate(
+    kind: &str,
+    p: &Predicate,
+    pos: (usize, usize),
+    diags: &mut Diagnostics,
+    at: &At<'_>,
+) {
     let preds = p.predicate_fields();
     match preds.len() {
         0 => diags.push(at(
@@ -330,16 +421,29 @@ fn validate_predicate(kind: &str, p: &Predicate, pos: (usize, usize), diags: &mu
             pos,
         ));
     }
-    if let Some(re) = &p.matches {
-        if !re.contains("{{") {
-            if let Err(e) = regex::Regex::new(re) {
-                diags.push(at(Diagnostic::new("invalid regex", first_line(&e.to_string())), pos));
-            }
-        }
+    if let Some(re) = &p.matches
+        && !re.contains("{{")
+        && let Err(e) = regex::Regex::new(re)
+    {
+        diags.push(at(
+            Diagnostic::new("invalid regex", first_line(&e.to_string())),
+            pos,
+        ));
     }
     if let Some(inner) = &p.count {
-        if inner.name.is_some() || inner.path.is_some() || inner.of.is_some() || inner.count.is_some() || inner.not {
-            diags.push(at(Diagnostic::new("invalid count", "`count` takes a plain predicate such as `{ lt: 100 }`"), pos));
+        if inner.name.is_some()
+            || inner.path.is_some()
+            || inner.of.is_some()
+            || inner.count.is_some()
+            || inner.not
+        {
+            diags.push(at(
+                Diagnostic::new(
+                    "invalid count",
+                    "`count` takes a plain predicate such as `{ lt: 100 }`",
+                ),
+                pos,
+            ));
         }
         validate_predicate("count", inner, pos, diags, at);
     }
@@ -350,16 +454,18 @@ pub(crate) fn builtin_check_sources() -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
     collect_embedded(&BUILTIN_CHECKS, &mut out);
     out.sort();
-    out.into_iter().map(|(p, s)| (format!("checks/{p}"), s)).collect()
+    out.into_iter()
+        .map(|(p, s)| (format!("checks/{p}"), s))
+        .collect()
 }
 
 fn collect_embedded(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
     for f in dir.files() {
         let p = f.path().to_string_lossy().into_owned();
-        if p.ends_with(".yaml") || p.ends_with(".yml") {
-            if let Some(text) = f.contents_utf8() {
-                out.push((p, text));
-            }
+        if (p.ends_with(".yaml") || p.ends_with(".yml"))
+            && let Some(text) = f.contents_utf8()
+        {
+            out.push((p, text));
         }
     }
     for d in dir.dirs() {
@@ -372,15 +478,20 @@ pub fn read_check_dir(dir: &Path) -> Result<Vec<(String, String)>, Diagnostics> 
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     if !dir.exists() {
-        return Err(Diagnostic::new("check directory not found", format!("`{}` does not exist", dir.display())).into());
+        return Err(Diagnostic::new(
+            "check directory not found",
+            format!("`{}` does not exist", dir.display()),
+        )
+        .into());
     }
     if dir.is_file() {
         let text = read(dir)?;
         return Ok(vec![(dir.display().to_string(), text)]);
     }
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d)
-            .map_err(|e| Diagnostic::new("cannot read directory", format!("`{}`: {e}", d.display())))?;
+        let entries = std::fs::read_dir(&d).map_err(|e| {
+            Diagnostic::new("cannot read directory", format!("`{}`: {e}", d.display()))
+        })?;
         for entry in entries.flatten() {
             let p = entry.path();
             if p.is_dir() {
@@ -395,23 +506,27 @@ pub fn read_check_dir(dir: &Path) -> Result<Vec<(String, String)>, Diagnostics> 
 }
 
 fn read(p: &Path) -> Result<String, Diagnostic> {
-    std::fs::read_to_string(p).map_err(|e| Diagnostic::new("cannot read file", format!("`{}`: {e}", p.display())))
+    std::fs::read_to_string(p)
+        .map_err(|e| Diagnostic::new("cannot read file", format!("`{}`: {e}", p.display())))
 }
 
 /// Loads a set of check sources, all or nothing: every diagnostic of every file, plus duplicate ids.
-pub fn load_checks(sources: &[(String, String, bool)]) -> Result<Vec<Check>, Diagnostics> {
+pub fn load_checks(sources: &[(String, String)]) -> Result<Vec<Check>, Diagnostics> {
     let mut diags = Diagnostics::default();
     let mut checks = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for (path, src, builtin) in sources {
-        match load_check(path, src, *builtin) {
+    for (path, src) in sources {
+        match load_check(path, src) {
             Ok(c) => {
                 if let Some(first) = seen.get(c.id()) {
                     let (l, col) = line_col(&c.file.id);
                     diags.push(
-                        Diagnostic::new("duplicate check id", format!("`{}` is already defined in {first}", c.id()))
-                            .at(path, src, l, col)
-                            .with_hint("check ids must be unique across built-in and custom checks"),
+                        Diagnostic::new(
+                            "duplicate check id",
+                            format!("`{}` is already defined in {first}", c.id()),
+                        )
+                        .at(path, src, l, col)
+                        .with_hint("check ids must be unique across built-in and custom checks"),
                     );
                 } else {
                     seen.insert(c.id().to_owned(), path.clone());
@@ -425,15 +540,22 @@ pub fn load_checks(sources: &[(String, String, bool)]) -> Result<Vec<Check>, Dia
 }
 
 /// Built-in checks plus the checks found in `dirs`.
-pub fn load_all_checks(dirs: &[std::path::PathBuf], builtin: bool) -> Result<Vec<Check>, Diagnostics> {
-    let mut sources: Vec<(String, String, bool)> = Vec::new();
+pub fn load_all_checks(
+    dirs: &[std::path::PathBuf],
+    builtin: bool,
+) -> Result<Vec<Check>, Diagnostics> {
+    let mut sources: Vec<(String, String)> = Vec::new();
     if builtin {
-        sources.extend(builtin_check_sources().into_iter().map(|(p, s)| (p, s.to_owned(), true)));
+        sources.extend(
+            builtin_check_sources()
+                .into_iter()
+                .map(|(p, s)| (p, s.to_owned())),
+        );
     }
     let mut diags = Diagnostics::default();
     for d in dirs {
         match read_check_dir(d) {
-            Ok(files) => sources.extend(files.into_iter().map(|(p, s)| (p, s, false))),
+            Ok(files) => sources.extend(files),
             Err(e) => diags.extend(e),
         }
     }
@@ -452,7 +574,11 @@ pub fn load_profile(path: &Path) -> Result<Profile, Diagnostics> {
 /// Loads a profile from text; `path` is the display path.
 pub fn load_profile_str(path: &str, src: &str) -> Result<Profile, Diagnostics> {
     let file: ProfileFile = parse_yaml(path, src)?;
-    let profile = Profile { file, path: path.to_owned(), source: Arc::from(src) };
+    let profile = Profile {
+        file,
+        path: path.to_owned(),
+        source: Arc::from(src),
+    };
     crate::profile::validate(&profile).into_result(profile)
 }
 
@@ -460,7 +586,12 @@ pub fn load_profile_str(path: &str, src: &str) -> Result<Profile, Diagnostics> {
 pub fn builtin_suite_names() -> Vec<String> {
     let mut names: Vec<String> = BUILTIN_SUITES
         .files()
-        .filter_map(|f| f.path().file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+        .filter_map(|f| {
+            f.path()
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .map(str::to_owned)
+        })
         .collect();
     names.sort();
     names
@@ -469,12 +600,18 @@ pub fn builtin_suite_names() -> Vec<String> {
 /// Loads a suite by built-in name or by file path.
 pub fn load_suite(name_or_path: &str) -> Result<Suite, Diagnostics> {
     let (path, src) = if let Some(f) = BUILTIN_SUITES.get_file(format!("{name_or_path}.yaml")) {
-        (format!("suites/{name_or_path}.yaml"), f.contents_utf8().unwrap_or_default().to_owned())
+        (
+            format!("suites/{name_or_path}.yaml"),
+            f.contents_utf8().unwrap_or_default().to_owned(),
+        )
     } else if Path::new(name_or_path).is_file() {
         (name_or_path.to_owned(), read(Path::new(name_or_path))?)
     } else {
         let names = builtin_suite_names();
-        let d = Diagnostic::new("unknown suite", format!("`{name_or_path}` is neither a built-in suite nor a file"));
+        let d = Diagnostic::new(
+            "unknown suite",
+            format!("`{name_or_path}` is neither a built-in suite nor a file"),
+        );
         let d = match did_you_mean(name_or_path, names.iter().map(String::as_str)) {
             Some(b) => d.with_hint(format!("did you mean `{b}`?")),
             None => d.with_hint(format!("built-in suites: {}", names.join(", "))),

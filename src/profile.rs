@@ -22,8 +22,11 @@ pub fn validate(p: &Profile) -> Diagnostics {
     match url::Url::parse(&f.base_url.value) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {}
         Ok(u) => diags.push(at(
-            Diagnostic::new("invalid base URL", format!("`{}` has scheme `{}`", f.base_url.value, u.scheme()))
-                .with_hint("use an http:// or https:// URL"),
+            Diagnostic::new(
+                "invalid base URL",
+                format!("`{}` has scheme `{}`", f.base_url.value, u.scheme()),
+            )
+            .with_hint("use an http:// or https:// URL"),
             line_col(&f.base_url),
         )),
         Err(e) => diags.push(at(
@@ -33,14 +36,22 @@ pub fn validate(p: &Profile) -> Diagnostics {
         )),
     }
     if f.limits.concurrency == 0 {
-        diags.push(Diagnostic::new("invalid limit", "`limits.concurrency` must be at least 1").at(&p.path, src, 1, 1));
+        diags.push(
+            Diagnostic::new("invalid limit", "`limits.concurrency` must be at least 1")
+                .at(&p.path, src, 1, 1),
+        );
     }
-    let names: Vec<&str> = std::iter::once(ANONYMOUS).chain(f.identities.keys().map(String::as_str)).collect();
+    let names: Vec<&str> = std::iter::once(ANONYMOUS)
+        .chain(f.identities.keys().map(String::as_str))
+        .collect();
     for (name, ident) in &f.identities {
         if name == ANONYMOUS {
             diags.push(at(
-                Diagnostic::new("reserved identity name", "`anonymous` is built in and sends no credentials")
-                    .with_hint("choose another name"),
+                Diagnostic::new(
+                    "reserved identity name",
+                    "`anonymous` is built in and sends no credentials",
+                )
+                .with_hint("choose another name"),
                 line_col(ident),
             ));
         }
@@ -51,10 +62,15 @@ pub fn validate(p: &Profile) -> Diagnostics {
             }
         }
         if let Some(c) = &i.credential {
-            let n = [c.bearer.is_some(), c.header.is_some(), c.cookie.is_some(), c.basic.is_some()]
-                .iter()
-                .filter(|b| **b)
-                .count();
+            let n = [
+                c.bearer.is_some(),
+                c.header.is_some(),
+                c.cookie.is_some(),
+                c.basic.is_some(),
+            ]
+            .iter()
+            .filter(|b| **b)
+            .count();
             if n != 1 {
                 diags.push(at(
                     Diagnostic::new("invalid credential", format!("identity `{name}` must set exactly one of `bearer`, `header`, `cookie`, `basic`")),
@@ -63,8 +79,11 @@ pub fn validate(p: &Profile) -> Diagnostics {
             }
         } else {
             diags.push(at(
-                Diagnostic::new("identity without credential", format!("identity `{name}` has no `credential`"))
-                    .with_hint("add e.g. `credential: { bearer: \"{{ secrets.token }}\" }`"),
+                Diagnostic::new(
+                    "identity without credential",
+                    format!("identity `{name}` has no `credential`"),
+                )
+                .with_hint("add e.g. `credential: { bearer: \"{{ secrets.token }}\" }`"),
                 line_col(ident),
             ));
         }
@@ -80,7 +99,10 @@ pub fn validate(p: &Profile) -> Diagnostics {
     for ep in &f.endpoints {
         for who in ep.value.owner.iter().chain(ep.value.identity.iter()) {
             if !names.contains(&who.as_str()) {
-                let d = Diagnostic::new("unknown identity", format!("endpoint `{}` names identity `{who}`", ep.value.path));
+                let d = Diagnostic::new(
+                    "unknown identity",
+                    format!("endpoint `{}` names identity `{who}`", ep.value.path),
+                );
                 let d = match did_you_mean(who, names.iter().copied()) {
                     Some(b) => d.with_hint(format!("did you mean `{b}`?")),
                     None => d.with_hint(format!("identities: {}", names.join(", "))),
@@ -91,8 +113,11 @@ pub fn validate(p: &Profile) -> Diagnostics {
         for param in placeholders(&ep.value.path) {
             if !ep.value.params.contains_key(&param) {
                 diags.push(at(
-                    Diagnostic::new("missing path parameter", format!("`{{{param}}}` in `{}` has no value", ep.value.path))
-                        .with_hint(format!("add `params: {{ {param}: ... }}`")),
+                    Diagnostic::new(
+                        "missing path parameter",
+                        format!("`{{{param}}}` in `{}` has no value", ep.value.path),
+                    )
+                    .with_hint(format!("add `params: {{ {param}: ... }}`")),
                     line_col(ep),
                 ));
             }
@@ -106,8 +131,14 @@ pub fn resolve_secret(name: &str, s: &SecretSource) -> Result<String, Diagnostic
     match std::env::var(&s.env) {
         Ok(v) if !v.is_empty() => Ok(v),
         _ => s.default.clone().ok_or_else(|| {
-            Diagnostic::new("missing secret", format!("secret `{name}` reads environment variable `{}`, which is not set", s.env))
-                .with_hint(format!("export {}=... before running", s.env))
+            Diagnostic::new(
+                "missing secret",
+                format!(
+                    "secret `{name}` reads environment variable `{}`, which is not set",
+                    s.env
+                ),
+            )
+            .with_hint(format!("export {}=... before running", s.env))
         }),
     }
 }
@@ -123,7 +154,9 @@ fn placeholders(path: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = path;
     while let Some(start) = rest.find('{') {
-        let Some(end) = rest[start..].find('}') else { break };
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
         out.push(rest[start + 1..start + end].to_owned());
         rest = &rest[start + end + 1..];
     }
@@ -152,9 +185,17 @@ pub fn template_globals(p: &Profile) -> IndexMap<String, Value> {
         .map(|e| {
             let e = &e.value;
             let filled = fill_path(&e.path, &e.params);
-            let caller = e.owner.clone().or_else(|| e.identity.clone()).unwrap_or_else(|| {
-                if e.auth { first_identity(p).unwrap_or(ANONYMOUS).to_owned() } else { ANONYMOUS.to_owned() }
-            });
+            let caller = e
+                .owner
+                .clone()
+                .or_else(|| e.identity.clone())
+                .unwrap_or_else(|| {
+                    if e.auth {
+                        first_identity(p).unwrap_or(ANONYMOUS).to_owned()
+                    } else {
+                        ANONYMOUS.to_owned()
+                    }
+                });
             json!({
                 "method": e.method.to_uppercase(),
                 "path": filled,
@@ -177,7 +218,10 @@ pub fn template_globals(p: &Profile) -> IndexMap<String, Value> {
         .collect();
     let base = url::Url::parse(&f.base_url.value).ok();
     let mut g = IndexMap::new();
-    g.insert("base_url".to_owned(), json!(f.base_url.value.trim_end_matches('/')));
+    g.insert(
+        "base_url".to_owned(),
+        json!(f.base_url.value.trim_end_matches('/')),
+    );
     g.insert(
         "host".to_owned(),
         json!(base.as_ref().map(|u| match u.port() {
@@ -197,23 +241,31 @@ fn first_identity(p: &Profile) -> Option<&str> {
 
 /// Hosts (`host:port`) apiward may contact: the explicit scope, or the base URL's host.
 pub fn scope_hosts(p: &Profile) -> Vec<String> {
-    let mut hosts: Vec<String> = p.file.scope.iter().map(|h| h.to_ascii_lowercase()).collect();
-    if hosts.is_empty() {
-        if let Ok(u) = url::Url::parse(&p.file.base_url.value) {
-            if let (Some(h), Some(port)) = (u.host_str(), u.port_or_known_default()) {
-                hosts.push(format!("{}:{port}", h.to_ascii_lowercase()));
-            }
-        }
+    let mut hosts: Vec<String> = p
+        .file
+        .scope
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    if hosts.is_empty()
+        && let Ok(u) = url::Url::parse(&p.file.base_url.value)
+        && let (Some(h), Some(port)) = (u.host_str(), u.port_or_known_default())
+    {
+        hosts.push(format!("{}:{port}", h.to_ascii_lowercase()));
     }
     hosts
 }
 
 /// True when `url` is in scope: its `host:port` or bare host is listed.
 pub fn in_scope(scope: &[String], url: &url::Url) -> bool {
-    let Some(host) = url.host_str() else { return false };
+    let Some(host) = url.host_str() else {
+        return false;
+    };
     let host = host.to_ascii_lowercase();
     let with_port = url.port_or_known_default().map(|p| format!("{host}:{p}"));
-    scope.iter().any(|s| *s == host || Some(s) == with_port.as_ref())
+    scope
+        .iter()
+        .any(|s| *s == host || Some(s) == with_port.as_ref())
 }
 
 #[cfg(test)]
@@ -231,9 +283,21 @@ mod tests {
     #[test]
     fn scope_matches_host_and_port() {
         let scope = vec!["127.0.0.1:8080".to_owned(), "api.example.com".to_owned()];
-        assert!(in_scope(&scope, &url::Url::parse("http://127.0.0.1:8080/x").unwrap()));
-        assert!(!in_scope(&scope, &url::Url::parse("http://127.0.0.1:9090/x").unwrap()));
-        assert!(in_scope(&scope, &url::Url::parse("https://API.example.com/x").unwrap()));
-        assert!(!in_scope(&scope, &url::Url::parse("https://evil.example/x").unwrap()));
+        assert!(in_scope(
+            &scope,
+            &url::Url::parse("http://127.0.0.1:8080/x").unwrap()
+        ));
+        assert!(!in_scope(
+            &scope,
+            &url::Url::parse("http://127.0.0.1:9090/x").unwrap()
+        ));
+        assert!(in_scope(
+            &scope,
+            &url::Url::parse("https://API.example.com/x").unwrap()
+        ));
+        assert!(!in_scope(
+            &scope,
+            &url::Url::parse("https://evil.example/x").unwrap()
+        ));
     }
 }

@@ -58,6 +58,7 @@ impl Redactor {
     }
 
     /// True when no secret is registered.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.needles.read().map(|n| n.is_empty()).unwrap_or(true)
     }

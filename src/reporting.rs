@@ -9,7 +9,11 @@ use crate::scan::{ReportPaths, Scan, ScanError};
 use std::path::Path;
 
 /// Writes every requested report from `records`.
-pub fn write_reports(paths: &ReportPaths, records: &[TrialRecord], score: &report::Score) -> Result<(), ScanError> {
+pub fn write_reports(
+    paths: &ReportPaths,
+    records: &[TrialRecord],
+    score: &report::Score,
+) -> Result<(), ScanError> {
     let write = |path: &Option<std::path::PathBuf>, text: String| -> Result<(), ScanError> {
         if let Some(p) = path {
             write_file(p, &text)?;
@@ -19,17 +23,25 @@ pub fn write_reports(paths: &ReportPaths, records: &[TrialRecord], score: &repor
     let version = env!("CARGO_PKG_VERSION");
     write(&paths.junit, report::junit_xml(records, "apiward"))?;
     write(&paths.sarif, report::sarif_json(records, version))?;
-    let meta = report::ReportMeta { apiward_version: version.to_owned() };
-    write(&paths.json, serde_json::to_string_pretty(&report::json_report(records, score, &meta)).unwrap_or_default())?;
+    let meta = report::ReportMeta {
+        apiward_version: version.to_owned(),
+    };
+    write(
+        &paths.json,
+        serde_json::to_string_pretty(&report::json_report(records, score, &meta))
+            .unwrap_or_default(),
+    )?;
     write(&paths.markdown, report::markdown_report(records, score))?;
     Ok(())
 }
 
 fn write_file(p: &Path, text: &str) -> Result<(), ScanError> {
     if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| ScanError::Usage(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ScanError::Usage(format!("cannot create {}: {e}", dir.display())))?;
     }
-    std::fs::write(p, text).map_err(|e| ScanError::Usage(format!("cannot write {}: {e}", p.display())))
+    std::fs::write(p, text)
+        .map_err(|e| ScanError::Usage(format!("cannot write {}: {e}", p.display())))
 }
 
 /// The gate a scan applies: libtest's (any finding or error fails) unless thresholds are given.
@@ -37,7 +49,11 @@ pub fn gate_of(fail_under: Option<u8>, fail_on: Option<crate::results::Severity>
     if fail_under.is_none() && fail_on.is_none() {
         return Gate::default();
     }
-    Gate { fail_under, fail_on, fail_on_error: true }
+    Gate {
+        fail_under,
+        fail_on,
+        fail_on_error: true,
+    }
 }
 
 /// Writes reports, prints the score table to stderr, returns whether the gate failed.
@@ -47,7 +63,10 @@ pub fn finish(scan: &Scan, records: &[TrialRecord]) -> Result<bool, ScanError> {
     if scan.score_table {
         use std::io::IsTerminal;
         eprintln!();
-        eprint!("{}", report::render_table(&score, std::io::stderr().is_terminal()));
+        eprint!(
+            "{}",
+            report::render_table(&score, std::io::stderr().is_terminal())
+        );
     }
     let gate = gate_of(scan.fail_under, scan.fail_on);
     match report::meets_gate(records, &score, &gate) {

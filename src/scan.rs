@@ -163,10 +163,15 @@ impl Scan {
         let sink = if args.list {
             None
         } else {
-            let path = self.reports.results.clone().unwrap_or_else(default_results_path);
+            let path = self
+                .reports
+                .results
+                .clone()
+                .unwrap_or_else(default_results_path);
             Some(Arc::new(
-                ResultsSink::create(path.clone(), self.append_results)
-                    .map_err(|e| ScanError::Usage(format!("cannot write results file {}: {e}", path.display())))?,
+                ResultsSink::create(path.clone(), self.append_results).map_err(|e| {
+                    ScanError::Usage(format!("cannot write results file {}: {e}", path.display()))
+                })?,
             ))
         };
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -174,10 +179,16 @@ impl Scan {
             .enable_all()
             .build()
             .map_err(|e| ScanError::Usage(format!("cannot start the runtime: {e}")))?;
-        let out = harness::run(plan, Arc::clone(&engine), &rt, args, sink).map_err(ScanError::Usage)?;
+        let out =
+            harness::run(plan, Arc::clone(&engine), &rt, args, sink).map_err(ScanError::Usage)?;
         let listing = args.list;
         let failed = out.conclusion.has_failed();
-        let mut output = ScanOutput { records: out.records, libtest_failed: failed, gate_failed: false, listing };
+        let mut output = ScanOutput {
+            records: out.records,
+            libtest_failed: failed,
+            gate_failed: false,
+            listing,
+        };
         if !listing {
             output.gate_failed = crate::reporting::finish(self, &output.records)?;
         }
@@ -222,21 +233,29 @@ impl Scan {
         };
         let plan = expand::plan(&env, &selected, &profile, &opts)?;
         if plan.trials.is_empty() {
-            return Err(ScanError::Usage(format!("suite `{}` selected no checks: nothing to run", suite.name)));
+            return Err(ScanError::Usage(format!(
+                "suite `{}` selected no checks: nothing to run",
+                suite.name
+            )));
         }
         let mut engine_opts = self.engine.clone();
         if serial {
             // --test-threads=1 means one at a time, as with cargo test.
             engine_opts.concurrency = Some(1);
         }
-        let engine = Arc::new(Engine::new(env, profile, plan.globals.clone(), &engine_opts).map_err(ScanError::Usage)?);
+        let engine = Arc::new(
+            Engine::new(env, profile, plan.globals.clone(), &engine_opts)
+                .map_err(ScanError::Usage)?,
+        );
         Ok((plan, engine))
     }
 }
 
 /// `target/apiward/results.jsonl` (under `CARGO_TARGET_DIR` when set).
 pub fn default_results_path() -> PathBuf {
-    let base = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));
+    let base = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"));
     base.join("apiward").join("results.jsonl")
 }
 
@@ -256,7 +275,11 @@ pub struct ScanOutput {
 impl ScanOutput {
     /// 0 when passed, 101 when failed.
     pub fn exit_code(&self) -> ExitCode {
-        if self.gate_failed { ExitCode::from(101) } else { ExitCode::SUCCESS }
+        if self.gate_failed {
+            ExitCode::from(101)
+        } else {
+            ExitCode::SUCCESS
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Selection: which checks a suite runs.
 
-use crate::model::{AssertionKind, Check, Suite};
+use crate::model::{Check, Suite};
 
 /// True when `check` matches every non-empty criterion of `s` (tags: any of them).
 fn matches(sel: &crate::model::Selector, check: &Check) -> Option<bool> {
@@ -8,7 +8,8 @@ fn matches(sel: &crate::model::Selector, check: &Check) -> Option<bool> {
         return None;
     }
     let info = check.info();
-    let ok = (sel.categories.is_empty() || sel.categories.iter().any(|c| c == info.category.as_str()))
+    let ok = (sel.categories.is_empty()
+        || sel.categories.iter().any(|c| c == info.category.as_str()))
         && (sel.tags.is_empty() || sel.tags.iter().any(|t| info.tags.contains(t)))
         && (sel.severities.is_empty() || sel.severities.contains(&info.severity))
         && (sel.ids.is_empty() || sel.ids.iter().any(|i| i == check.id()));
@@ -20,11 +21,18 @@ fn matches(sel: &crate::model::Selector, check: &Check) -> Option<bool> {
 pub fn static_methods(check: &Check) -> Option<Vec<String>> {
     let mut out = Vec::new();
     for step in &check.file.steps {
-        let Some(req) = &step.value.request else { continue };
+        let Some(req) = &step.value.request else {
+            continue;
+        };
         if req.value.raw.is_some() {
             return None;
         }
-        let m = req.value.method.as_ref().map(|m| m.value.clone()).unwrap_or_else(|| "GET".into());
+        let m = req
+            .value
+            .method
+            .as_ref()
+            .map(|m| m.value.clone())
+            .unwrap_or_else(|| "GET".into());
         if crate::expand::is_template(&m) {
             return None;
         }
@@ -41,13 +49,10 @@ pub fn select<'a>(suite: &Suite, checks: &'a [Check]) -> Vec<&'a Check> {
         .filter(|c| !matches(&suite.exclude, c).unwrap_or(false))
         .filter(|c| {
             suite.methods.is_empty()
-                || static_methods(c).is_some_and(|ms| ms.iter().all(|m| suite.methods.iter().any(|a| a.eq_ignore_ascii_case(m))))
+                || static_methods(c).is_some_and(|ms| {
+                    ms.iter()
+                        .all(|m| suite.methods.iter().any(|a| a.eq_ignore_ascii_case(m)))
+                })
         })
         .collect()
-}
-
-/// True when any assertion of the check is a `value` assertion only (offline checks).
-pub fn is_offline(check: &Check) -> bool {
-    check.file.steps.iter().all(|s| s.value.request.is_none())
-        && check.file.steps.iter().flat_map(|s| &s.value.expect).all(|a| matches!(a.value, AssertionKind::Value(_)))
 }

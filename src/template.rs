@@ -39,16 +39,96 @@ pub const FUNCTIONS: &[&str] = &[
 
 /// Common HMAC secrets tried offline by `jwt_weak_secret` (no traffic is sent).
 pub const WEAK_SECRETS: &[&str] = &[
-    "secret", "Secret", "SECRET", "secret123", "secretkey", "secret-key", "secret_key", "mysecret", "my-secret",
-    "my_secret", "supersecret", "super-secret", "topsecret", "s3cr3t", "password", "Password", "password123",
-    "passw0rd", "123456", "12345678", "123456789", "1234567890", "qwerty", "admin", "administrator", "changeme",
-    "change-me", "changeit", "default", "key", "jwt", "jwt-secret", "jwt_secret", "jwtsecret", "JWT_SECRET",
-    "jwt-key", "jwtkey", "token", "token-secret", "auth", "authsecret", "auth-secret", "apikey", "api-key",
-    "api_secret", "app-secret", "appsecret", "test", "testing", "dev", "development", "prod", "production",
-    "your-256-bit-secret", "your-secret-key", "your_jwt_secret", "shhhhh", "shhh", "hello", "letmein", "welcome",
-    "root", "toor", "guest", "demo", "example", "sample", "abc123", "1234", "0000", "private", "privatekey",
-    "hs256", "HS256", "signing-key", "signingkey", "session-secret", "sessionsecret", "keyboard cat", "node",
-    "express", "django-insecure", "flask-secret", "rails", "laravel", "spring", "gin", "fastapi", "none", "null",
+    "secret",
+    "Secret",
+    "SECRET",
+    "secret123",
+    "secretkey",
+    "secret-key",
+    "secret_key",
+    "mysecret",
+    "my-secret",
+    "my_secret",
+    "supersecret",
+    "super-secret",
+    "topsecret",
+    "s3cr3t",
+    "password",
+    "Password",
+    "password123",
+    "passw0rd",
+    "123456",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "qwerty",
+    "admin",
+    "administrator",
+    "changeme",
+    "change-me",
+    "changeit",
+    "default",
+    "key",
+    "jwt",
+    "jwt-secret",
+    "jwt_secret",
+    "jwtsecret",
+    "JWT_SECRET",
+    "jwt-key",
+    "jwtkey",
+    "token",
+    "token-secret",
+    "auth",
+    "authsecret",
+    "auth-secret",
+    "apikey",
+    "api-key",
+    "api_secret",
+    "app-secret",
+    "appsecret",
+    "test",
+    "testing",
+    "dev",
+    "development",
+    "prod",
+    "production",
+    "your-256-bit-secret",
+    "your-secret-key",
+    "your_jwt_secret",
+    "shhhhh",
+    "shhh",
+    "hello",
+    "letmein",
+    "welcome",
+    "root",
+    "toor",
+    "guest",
+    "demo",
+    "example",
+    "sample",
+    "abc123",
+    "1234",
+    "0000",
+    "private",
+    "privatekey",
+    "hs256",
+    "HS256",
+    "signing-key",
+    "signingkey",
+    "session-secret",
+    "sessionsecret",
+    "keyboard cat",
+    "node",
+    "express",
+    "django-insecure",
+    "flask-secret",
+    "rails",
+    "laravel",
+    "spring",
+    "gin",
+    "fastapi",
+    "none",
+    "null",
 ];
 
 /// Converts any serializable value into a template value.
@@ -62,7 +142,10 @@ pub fn environment() -> Environment<'static> {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_recursion_limit(64);
     // Raw requests end in a blank line; minijinja drops one trailing newline unless told not to.
-    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .keep_trailing_newline(true)
+        .build()
+    {
         env.set_syntax(syntax);
     }
     env.add_filter("b64encode", |s: String| STANDARD.encode(s.as_bytes()));
@@ -78,7 +161,9 @@ pub fn environment() -> Environment<'static> {
     env.add_function("token", token);
     env.add_function("identity_for", identity_for);
     env.add_function("other_identity", other_identity);
-    env.add_function("skip", |reason: String| -> Result<Value, Error> { Err(skip_error(&reason)) });
+    env.add_function("skip", |reason: String| -> Result<Value, Error> {
+        Err(skip_error(&reason))
+    });
     env.add_function("now", || {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -90,7 +175,10 @@ pub fn environment() -> Environment<'static> {
 
 /// An error that makes the trial `skipped` with `reason` instead of failing.
 pub fn skip_error(reason: &str) -> Error {
-    Error::new(ErrorKind::InvalidOperation, format!("{SKIP_MARKER}{reason}"))
+    Error::new(
+        ErrorKind::InvalidOperation,
+        format!("{SKIP_MARKER}{reason}"),
+    )
 }
 
 /// The skip reason carried by `err`, if it is (or wraps) a skip error.
@@ -131,16 +219,28 @@ fn b64decode(s: String) -> Result<String, Error> {
 fn has_tag(v: &Value, tag: &str) -> bool {
     v.get_attr("tags")
         .ok()
-        .and_then(|t| t.try_iter().ok().map(|mut it| it.any(|x| x.as_str() == Some(tag))))
+        .and_then(|t| {
+            t.try_iter()
+                .ok()
+                .map(|mut it| it.any(|x| x.as_str() == Some(tag)))
+        })
         .unwrap_or(false)
 }
 
 fn with_tag(list: Value, tag: String) -> Result<Value, Error> {
-    Ok(Value::from(list.try_iter()?.filter(|v| has_tag(v, &tag)).collect::<Vec<_>>()))
+    Ok(Value::from(
+        list.try_iter()?
+            .filter(|v| has_tag(v, &tag))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 fn without_tag(list: Value, tag: String) -> Result<Value, Error> {
-    Ok(Value::from(list.try_iter()?.filter(|v| !has_tag(v, &tag)).collect::<Vec<_>>()))
+    Ok(Value::from(
+        list.try_iter()?
+            .filter(|v| !has_tag(v, &tag))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 fn random_string(len: Option<usize>) -> String {
@@ -153,7 +253,8 @@ fn random_string(len: Option<usize>) -> String {
 }
 
 fn to_json(v: &Value) -> Result<serde_json::Value, Error> {
-    serde_json::to_value(v).map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("not JSON: {e}")))
+    serde_json::to_value(v)
+        .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("not JSON: {e}")))
 }
 
 /// `jwt_encode(header, claims, key="")`: alg `none` (any case) gives an unsigned token with an empty
@@ -162,7 +263,11 @@ fn to_json(v: &Value) -> Result<serde_json::Value, Error> {
 fn jwt_encode(header: Value, claims: Value, key: Option<String>) -> Result<String, Error> {
     let h = to_json(&header)?;
     let c = to_json(&claims)?;
-    let alg = h.get("alg").and_then(|a| a.as_str()).unwrap_or("HS256").to_owned();
+    let alg = h
+        .get("alg")
+        .and_then(|a| a.as_str())
+        .unwrap_or("HS256")
+        .to_owned();
     let signing_input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(h.to_string()),
@@ -189,14 +294,26 @@ fn hs256(input: &str, key: &[u8]) -> String {
 fn jwt_decode(token: String) -> Result<Value, Error> {
     let parts: Vec<&str> = token.trim().split('.').collect();
     if parts.len() != 3 {
-        return Err(Error::new(ErrorKind::InvalidOperation, "jwt_decode: not a JWT (expected three dot-separated parts)"));
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "jwt_decode: not a JWT (expected three dot-separated parts)",
+        ));
     }
     let part = |s: &str| -> Result<serde_json::Value, Error> {
         let bytes = URL_SAFE_NO_PAD
             .decode(s.trim_end_matches('='))
-            .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("jwt_decode: bad base64url: {e}")))?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("jwt_decode: not JSON: {e}")))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("jwt_decode: bad base64url: {e}"),
+                )
+            })?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                format!("jwt_decode: not JSON: {e}"),
+            )
+        })
     };
     Ok(to_value(serde_json::json!({
         "header": part(parts[0])?,
@@ -248,7 +365,10 @@ fn identity_names(state: &State) -> Vec<(String, String)> {
 /// `token(name)`: the raw credential of identity `name` (run time), or a placeholder (plan time).
 fn token(state: &State, name: String) -> Result<String, Error> {
     if !identity_names(state).iter().any(|(n, _)| *n == name) {
-        return Err(Error::new(ErrorKind::InvalidOperation, format!("token(): unknown identity `{name}`")));
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("token(): unknown identity `{name}`"),
+        ));
     }
     if name == crate::profile::ANONYMOUS {
         return Ok(String::new());
@@ -256,7 +376,10 @@ fn token(state: &State, name: String) -> Result<String, Error> {
     match state.lookup(CREDENTIALS_KEY) {
         Some(creds) if !creds.is_undefined() => match creds.get_attr(&name) {
             Ok(v) if !v.is_undefined() && !v.is_none() => Ok(v.to_string()),
-            _ => Err(Error::new(ErrorKind::InvalidOperation, format!("token(): identity `{name}` has no credential"))),
+            _ => Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("token(): identity `{name}` has no credential"),
+            )),
         },
         _ => Ok(placeholder_token(&name)),
     }
@@ -278,7 +401,11 @@ fn other_identity(state: &State, name: String, kwargs: Kwargs) -> Result<String,
     kwargs.assert_all_used()?;
     identity_names(state)
         .into_iter()
-        .find(|(n, r)| *n != name && n != crate::profile::ANONYMOUS && role.as_ref().is_none_or(|want| want == r))
+        .find(|(n, r)| {
+            *n != name
+                && n != crate::profile::ANONYMOUS
+                && role.as_ref().is_none_or(|want| want == r)
+        })
         .map(|(n, _)| n)
         .ok_or_else(|| skip_error("needs a second identity besides the owner"))
 }
@@ -292,18 +419,28 @@ mod tests {
     fn strict_undefined_is_an_error() {
         let env = environment();
         assert!(env.render_str("{{ nope }}", context! {}).is_err());
-        assert_eq!(env.render_str("{{ x | default('d') }}", context! {}).unwrap(), "d");
+        assert_eq!(
+            env.render_str("{{ x | default('d') }}", context! {})
+                .unwrap(),
+            "d"
+        );
     }
 
     #[test]
     fn jwt_none_and_hs256_roundtrip() {
         let env = environment();
         let t = env
-            .render_str("{{ jwt_encode({'alg': 'none'}, {'sub': '1'}) }}", context! {})
+            .render_str(
+                "{{ jwt_encode({'alg': 'none'}, {'sub': '1'}) }}",
+                context! {},
+            )
             .unwrap();
         assert!(t.ends_with('.'), "{t}");
         let signed = env
-            .render_str("{{ jwt_encode({'alg': 'HS256', 'typ': 'JWT'}, {'sub': '1'}, 'secret') }}", context! {})
+            .render_str(
+                "{{ jwt_encode({'alg': 'HS256', 'typ': 'JWT'}, {'sub': '1'}, 'secret') }}",
+                context! {},
+            )
             .unwrap();
         let cracked = env
             .render_str("{{ jwt_weak_secret(t) }}", context! { t => signed.clone() })
@@ -312,7 +449,11 @@ mod tests {
         let strong = env
             .render_str("{{ jwt_encode({'alg': 'HS256'}, {'sub': '1'}, 'Zq8!vL2#long-random-unguessable') }}", context! {})
             .unwrap();
-        assert_eq!(env.render_str("{{ jwt_weak_secret(t) is none }}", context! { t => strong }).unwrap(), "true");
+        assert_eq!(
+            env.render_str("{{ jwt_weak_secret(t) is none }}", context! { t => strong })
+                .unwrap(),
+            "true"
+        );
         let sub = env
             .render_str("{{ jwt_decode(t).payload.sub }}", context! { t => signed })
             .unwrap();
@@ -323,17 +464,39 @@ mod tests {
     fn skip_errors_are_recognised() {
         let env = environment();
         let err = env
-            .render_str("{{ identity_for('admin') }}", context! { identities => vec![context!{name => "a", role => "user"}] })
+            .render_str(
+                "{{ identity_for('admin') }}",
+                context! { identities => vec![context!{name => "a", role => "user"}] },
+            )
             .unwrap_err();
-        assert_eq!(skip_reason(&err).as_deref(), Some("the profile has no identity with role `admin`"));
+        assert_eq!(
+            skip_reason(&err).as_deref(),
+            Some("the profile has no identity with role `admin`")
+        );
     }
 
     #[test]
     fn encoders() {
         let env = environment();
-        assert_eq!(env.render_str("{{ 'a:b' | b64encode }}", context! {}).unwrap(), "YTpi");
-        assert_eq!(env.render_str("{{ 'YTpi' | b64decode }}", context! {}).unwrap(), "a:b");
-        assert_eq!(env.render_str("{{ 'a b&c' | urlencode }}", context! {}).unwrap(), "a%20b%26c");
-        assert_eq!(env.render_str("{{ random_string(5) | length }}", context! {}).unwrap(), "5");
+        assert_eq!(
+            env.render_str("{{ 'a:b' | b64encode }}", context! {})
+                .unwrap(),
+            "YTpi"
+        );
+        assert_eq!(
+            env.render_str("{{ 'YTpi' | b64decode }}", context! {})
+                .unwrap(),
+            "a:b"
+        );
+        assert_eq!(
+            env.render_str("{{ 'a b&c' | urlencode }}", context! {})
+                .unwrap(),
+            "a%20b%26c"
+        );
+        assert_eq!(
+            env.render_str("{{ random_string(5) | length }}", context! {})
+                .unwrap(),
+            "5"
+        );
     }
 }

@@ -21,9 +21,14 @@ static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
 fn run_against(id: &str, config: LabConfig) -> Result<Vec<TrialRecord>, Failed> {
     RT.block_on(async {
         let addr = "127.0.0.1:0".parse().expect("addr");
-        let running = lab::start(addr, config).await.map_err(|e| format!("lab: {e}"))?;
+        let running = lab::start(addr, config)
+            .await
+            .map_err(|e| format!("lab: {e}"))?;
         let profile = Profile::lab().with_base_url(&running.base_url());
-        let scan = Scan::with_profile(profile).suite("owasp-api-top10").only([id]).everything();
+        let scan = Scan::with_profile(profile)
+            .suite("owasp-api-top10")
+            .only([id])
+            .everything();
         let records = scan.records().await.map_err(|e| format!("{e}"));
         running.shutdown().await;
         Ok::<_, Failed>(records?)
@@ -33,7 +38,14 @@ fn run_against(id: &str, config: LabConfig) -> Result<Vec<TrialRecord>, Failed> 
 fn describe(records: &[TrialRecord]) -> String {
     records
         .iter()
-        .map(|r| format!("  {} → {}: {}", r.name, r.outcome.as_str(), r.message.as_deref().unwrap_or("")))
+        .map(|r| {
+            format!(
+                "  {} → {}: {}",
+                r.name,
+                r.outcome.as_str(),
+                r.message.as_deref().unwrap_or("")
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -46,7 +58,11 @@ fn vulnerable(id: &str) -> Result<(), Failed> {
     if records.iter().any(|r| r.outcome == Outcome::Finding) {
         Ok(())
     } else {
-        Err(format!("expected at least one finding on the vulnerable lab:\n{}", describe(&records)).into())
+        Err(format!(
+            "expected at least one finding on the vulnerable lab:\n{}",
+            describe(&records)
+        )
+        .into())
     }
 }
 
@@ -58,7 +74,11 @@ fn hardened(id: &str) -> Result<(), Failed> {
     if records.iter().all(|r| r.outcome == Outcome::Pass) {
         Ok(())
     } else {
-        Err(format!("expected every trial to pass on the hardened lab:\n{}", describe(&records)).into())
+        Err(format!(
+            "expected every trial to pass on the hardened lab:\n{}",
+            describe(&records)
+        )
+        .into())
     }
 }
 
@@ -68,7 +88,9 @@ fn main() {
     let mut trials = Vec::new();
     for id in ids.iter() {
         let a = id.clone();
-        trials.push(Trial::test(format!("vulnerable::{id}"), move || vulnerable(&a)));
+        trials.push(Trial::test(format!("vulnerable::{id}"), move || {
+            vulnerable(&a)
+        }));
         let b = id.clone();
         trials.push(Trial::test(format!("hardened::{id}"), move || hardened(&b)));
     }

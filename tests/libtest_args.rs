@@ -8,12 +8,24 @@ fn run(extra: &[&str]) -> (std::process::Output, Vec<String>) {
     let dir = tempfile::tempdir().expect("tmp");
     let base = format!("http://{}", TARGETS.api);
     let mut args = vec![
-        "test", "--profile", "tests/fixtures/engine/profile.yaml", "--base-url", &base, "--no-builtin",
-        "--checks", "tests/fixtures/engine/checks", "--suite", "owasp-api-top10", "--no-score",
+        "test",
+        "--profile",
+        "tests/fixtures/engine/profile.yaml",
+        "--base-url",
+        &base,
+        "--no-builtin",
+        "--checks",
+        "tests/fixtures/engine/checks",
+        "--suite",
+        "owasp-api-top10",
+        "--no-score",
     ];
     args.extend_from_slice(extra);
     let out = apiward(&args, dir.path());
-    let names = outcomes(dir.path()).into_iter().map(|(n, o, _)| format!("{n}={o}")).collect();
+    let names = outcomes(dir.path())
+        .into_iter()
+        .map(|(n, o, _)| format!("{n}={o}"))
+        .collect();
     (out, names)
 }
 
@@ -22,7 +34,10 @@ fn list_prints_only_names_on_stdout() {
     let (out, ran) = run(&["--list"]);
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("input-validation::two-identities[alice]: test"), "{stdout}");
+    assert!(
+        stdout.contains("input-validation::two-identities[alice]: test"),
+        "{stdout}"
+    );
     assert!(ran.is_empty(), "listing runs nothing");
     let (terse, _) = run(&["--list", "--format", "terse"]);
     let lines: Vec<String> = text(&terse.stdout).lines().map(str::to_owned).collect();
@@ -31,20 +46,35 @@ fn list_prints_only_names_on_stdout() {
     sorted.sort();
     assert_eq!(lines, sorted, "names are sorted");
     let (ignored, _) = run(&["--list", "--format", "terse", "--ignored"]);
-    assert_eq!(text(&ignored.stdout).trim(), "rate-limiting::intrusive-probe: test");
+    assert_eq!(
+        text(&ignored.stdout).trim(),
+        "rate-limiting::intrusive-probe: test"
+    );
 }
 
 #[test]
 fn filter_exact_and_skip() {
     let (out, ran) = run(&["two-identities"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    assert_eq!(ran, ["input-validation::two-identities[alice]=pass", "input-validation::two-identities[bob]=pass"]);
+    assert_eq!(
+        ran,
+        [
+            "input-validation::two-identities[alice]=pass",
+            "input-validation::two-identities[bob]=pass"
+        ]
+    );
 
     let (out, ran) = run(&["--exact", "input-validation::two-identities[bob]"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(ran, ["input-validation::two-identities[bob]=pass"]);
 
-    let (out, ran) = run(&["input-validation::fail-", "--skip", "fail-status", "--skip", "fail-any"]);
+    let (out, ran) = run(&[
+        "input-validation::fail-",
+        "--skip",
+        "fail-status",
+        "--skip",
+        "fail-any",
+    ]);
     assert_eq!(out.status.code(), Some(101));
     assert_eq!(ran.len(), 10, "{ran:?}");
     assert!(ran.iter().all(|r| r.ends_with("=finding")), "{ran:?}");
@@ -54,7 +84,11 @@ fn filter_exact_and_skip() {
 fn ignored_and_include_ignored_run_intrusive_checks() {
     let (out, ran) = run(&["intrusive-probe"]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(text(&out.stdout).contains("ignored"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("ignored"),
+        "{}",
+        text(&out.stdout)
+    );
     assert_eq!(ran, ["rate-limiting::intrusive-probe=skipped"]);
     let (out, ran) = run(&["--ignored"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
@@ -70,24 +104,43 @@ fn ignored_and_include_ignored_run_intrusive_checks() {
 fn formats_threads_color_and_nocapture() {
     let (out, _) = run(&["-q", "fail-status"]);
     assert_eq!(out.status.code(), Some(101));
-    assert!(text(&out.stdout).contains("test result: FAILED"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("test result: FAILED"),
+        "{}",
+        text(&out.stdout)
+    );
     let (out, ran) = run(&["--format", "json", "captures"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(ran, ["input-validation::captures=pass"]);
     for line in text(&out.stdout).lines().filter(|l| !l.trim().is_empty()) {
-        serde_json::from_str::<serde_json::Value>(line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
     }
-    let (out, ran) = run(&["--test-threads", "1", "--color", "never", "--nocapture", "two-identities"]);
+    let (out, ran) = run(&[
+        "--test-threads",
+        "1",
+        "--color",
+        "never",
+        "--nocapture",
+        "two-identities",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(ran.len(), 2);
-    assert!(!text(&out.stdout).contains('\u{1b}'), "no colour codes with --color never");
+    assert!(
+        !text(&out.stdout).contains('\u{1b}'),
+        "no colour codes with --color never"
+    );
 }
 
 #[test]
 fn zero_selected_trials_is_an_error() {
     let (out, ran) = run(&["no-such-trial-anywhere"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no trial matched"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no trial matched"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(ran.is_empty());
 }
 

@@ -15,7 +15,6 @@ use indexmap::IndexMap;
 use minijinja::{Environment, Value};
 use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{OnceCell, Semaphore};
@@ -51,10 +50,16 @@ pub struct Engine {
 
 impl Engine {
     /// Builds the engine for a validated profile.
-    pub fn new(env: Environment<'static>, profile: Profile, globals: Vec<(String, Value)>, opts: &EngineOptions) -> Result<Self, String> {
+    pub fn new(
+        env: Environment<'static>,
+        profile: Profile,
+        globals: Vec<(String, Value)>,
+        opts: &EngineOptions,
+    ) -> Result<Self, String> {
         crate::install_crypto_provider();
         let f = &profile.file;
-        let base = url::Url::parse(&f.base_url.value).map_err(|e| format!("invalid base URL: {e}"))?;
+        let base =
+            url::Url::parse(&f.base_url.value).map_err(|e| format!("invalid base URL: {e}"))?;
         let concurrency = opts.concurrency.unwrap_or(f.limits.concurrency).max(1);
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -66,7 +71,11 @@ impl Engine {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let rps = opts.rps.unwrap_or(f.limits.rps);
-        let limiter = NonZeroU32::new(rps).map(|r| RateLimiter::direct(Quota::per_second(r).allow_burst(r.min(NonZeroU32::new(16).expect("16 > 0")))));
+        let limiter = NonZeroU32::new(rps).map(|r| {
+            RateLimiter::direct(
+                Quota::per_second(r).allow_burst(r.min(NonZeroU32::new(16).expect("16 > 0"))),
+            )
+        });
         let redactor = Redactor::default();
         for v in resolve_secrets(&f.secrets).values() {
             redactor.add(v);
@@ -76,7 +85,11 @@ impl Engine {
                 redactor.add(v);
             }
         }
-        let logins = f.identities.keys().map(|k| (k.clone(), OnceCell::new())).collect();
+        let logins = f
+            .identities
+            .keys()
+            .map(|k| (k.clone(), OnceCell::new()))
+            .collect();
         Ok(Engine {
             env,
             limits: SendLimits {
@@ -103,11 +116,6 @@ impl Engine {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Login requests sent so far.
-    pub fn login_requests(&self) -> u64 {
-        self.login_requests.load(Ordering::Relaxed)
-    }
-
     /// The profile's base URL.
     pub fn target(&self) -> &str {
         &self.profile.file.base_url.value
@@ -118,7 +126,11 @@ impl Engine {
         if b.raw.is_some() || !b.follow {
             http::guard(&self.limits.scope, &b.url)?;
         }
-        let _permit = self.inflight.acquire().await.map_err(|_| http::SendError("engine closed".into()))?;
+        let _permit = self
+            .inflight
+            .acquire()
+            .await
+            .map_err(|_| http::SendError("engine closed".into()))?;
         if let Some(l) = &self.limiter {
             l.until_ready().await;
         }
@@ -131,35 +143,51 @@ impl Engine {
         if name == ANONYMOUS {
             return Ok(Cred::default());
         }
-        let cell = self.logins.get(name).ok_or_else(|| format!("unknown identity `{name}`"))?;
+        let cell = self
+            .logins
+            .get(name)
+            .ok_or_else(|| format!("unknown identity `{name}`"))?;
         cell.get_or_init(|| self.login(name)).await.clone()
     }
 
     async fn login(&self, name: &str) -> Result<Cred, String> {
         let ident = &self.profile.file.identities[name].value;
         let secrets = resolve_secrets(&ident.secrets);
-        let mut extra: Vec<(String, Value)> = vec![("secrets".into(), crate::template::to_value(&secrets))];
+        let mut extra: Vec<(String, Value)> =
+            vec![("secrets".into(), crate::template::to_value(&secrets))];
         if let Some(login) = &ident.login {
             let flow = &login.value;
             let ctx = context(&self.globals, &[], &extra);
             let built = http::build(&self.env, &flow.request.value, &ctx, &self.base)
                 .map_err(|e| format!("login of `{name}`: {e}"))?;
             self.login_requests.fetch_add(1, Ordering::Relaxed);
-            let sent = self.send(&built).await.map_err(|e| format!("login of `{name}` failed: {}", e.0))?;
+            let sent = self
+                .send(&built)
+                .await
+                .map_err(|e| format!("login of `{name}` failed: {}", e.0))?;
             let r = &sent.response;
             if flow.expect.is_empty() && !(200..300).contains(&r.status) {
-                return Err(format!("login of `{name}` failed: {} {} answered {}", built.method, built.url.path(), r.status));
+                return Err(format!(
+                    "login of `{name}` failed: {} {} answered {}",
+                    built.method,
+                    built.url.path(),
+                    r.status
+                ));
             }
             for a in &flow.expect {
                 match judge::judge(&self.env, &a.value, Some(r), &ctx) {
                     Judged::Pass => {}
                     Judged::Fail(m) | Judged::Error(m) => {
-                        return Err(format!("login of `{name}` failed: {} {m}", describe_query(&a.value)));
+                        return Err(format!(
+                            "login of `{name}` failed: {} {m}",
+                            describe_query(&a.value)
+                        ));
                     }
                 }
             }
             for (cname, cap) in &flow.capture {
-                let v = judge::capture(&cap.value, r).map_err(|e| format!("login of `{name}`: capture `{cname}`: {e}"))?;
+                let v = judge::capture(&cap.value, r)
+                    .map_err(|e| format!("login of `{name}`: capture `{cname}`: {e}"))?;
                 if let serde_json::Value::String(s) = &v {
                     self.redactor.add(s);
                 }
@@ -167,7 +195,8 @@ impl Engine {
             }
         }
         let ctx = context(&self.globals, &[], &extra);
-        let cred = render_credential(&self.env, ident, &ctx).map_err(|e| format!("credential of `{name}`: {e}"))?;
+        let cred = render_credential(&self.env, ident, &ctx)
+            .map_err(|e| format!("credential of `{name}`: {e}"))?;
         self.redactor.add(&cred.raw);
         if let Some((_, v)) = &cred.header {
             self.redactor.add(v);
@@ -217,7 +246,11 @@ impl Engine {
         }
     }
 
-    async fn execute(&self, t: &PlannedTrial, evidence: &mut Vec<Exchange>) -> (Outcome, Option<String>, Option<String>) {
+    async fn execute(
+        &self,
+        t: &PlannedTrial,
+        evidence: &mut Vec<Exchange>,
+    ) -> (Outcome, Option<String>, Option<String>) {
         let check = &t.check;
         let mut extra: Vec<(String, Value)> = Vec::new();
         if check.source.contains("token(") {
@@ -230,11 +263,14 @@ impl Engine {
                     Err(e) => return (Outcome::Error, Some(e), None),
                 }
             }
-            extra.push((CREDENTIALS_KEY.to_owned(), crate::template::to_value(&creds)));
+            extra.push((
+                CREDENTIALS_KEY.to_owned(),
+                crate::template::to_value(&creds),
+            ));
         }
         for (i, step) in check.file.steps.iter().enumerate() {
             let s = &step.value;
-            let ctx = context(&self.globals_ref(), &t.bindings, &extra);
+            let ctx = context(self.globals_ref(), &t.bindings, &extra);
             let where_ = |sp: &Spanned<crate::model::AssertionKind>| check.loc(sp);
             let step_name = s.name.clone().unwrap_or_else(|| format!("step {}", i + 1));
             let mut response: Option<Response> = None;
@@ -243,7 +279,13 @@ impl Engine {
                 let identity = match &req.value.identity {
                     Some(id) => match crate::expand::render(&self.env, &id.value, &ctx) {
                         Ok(v) => v,
-                        Err(e) => return (Outcome::Error, Some(format!("{step_name}: {}", crate::template::describe(&e))), Some(check.loc(id))),
+                        Err(e) => {
+                            return (
+                                Outcome::Error,
+                                Some(format!("{step_name}: {}", crate::template::describe(&e))),
+                                Some(check.loc(id)),
+                            );
+                        }
                     },
                     None => ANONYMOUS.to_owned(),
                 };
@@ -253,12 +295,21 @@ impl Engine {
                 };
                 let mut built = match http::build(&self.env, &req.value, &ctx, &self.base) {
                     Ok(b) => b,
-                    Err(e) => return (Outcome::Error, Some(format!("{step_name}: {e}")), Some(check.loc(req))),
-                };
-                if let Some(h) = &cred.header {
-                    if !built.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(&h.0)) {
-                        built.headers.push(h.clone());
+                    Err(e) => {
+                        return (
+                            Outcome::Error,
+                            Some(format!("{step_name}: {e}")),
+                            Some(check.loc(req)),
+                        );
                     }
+                };
+                if let Some(h) = &cred.header
+                    && !built
+                        .headers
+                        .iter()
+                        .any(|(k, _)| k.eq_ignore_ascii_case(&h.0))
+                {
+                    built.headers.push(h.clone());
                 }
                 let repeat = s.repeat.unwrap_or(1).max(1);
                 for attempt in 1..=repeat {
@@ -266,14 +317,32 @@ impl Engine {
                         Ok(sent) => sent,
                         Err(e) => {
                             evidence.push(self.exchange(i, &built, None, None));
-                            return (Outcome::Error, Some(format!("{step_name}: {} {}: {}", built.method, built.url, e.0)), Some(check.loc(req)));
+                            return (
+                                Outcome::Error,
+                                Some(format!(
+                                    "{step_name}: {} {}: {}",
+                                    built.method, built.url, e.0
+                                )),
+                                Some(check.loc(req)),
+                            );
                         }
                     };
                     line = format!("{} {} → {}", built.method, sent.url, sent.response.status);
                     let last = attempt == repeat;
-                    let holds = !last && s.expect.iter().all(|a| matches!(judge::judge(&self.env, &a.value, Some(&sent.response), &ctx), Judged::Pass));
+                    let holds = !last
+                        && s.expect.iter().all(|a| {
+                            matches!(
+                                judge::judge(&self.env, &a.value, Some(&sent.response), &ctx),
+                                Judged::Pass
+                            )
+                        });
                     if last || holds {
-                        evidence.push(self.exchange(i, &built, Some(&sent.url), Some(&sent.response)));
+                        evidence.push(self.exchange(
+                            i,
+                            &built,
+                            Some(&sent.url),
+                            Some(&sent.response),
+                        ));
                         response = Some(sent.response);
                         break;
                     }
@@ -284,30 +353,65 @@ impl Engine {
                 match judge::judge(&self.env, &a.value, r, &ctx) {
                     Judged::Pass => {}
                     Judged::Fail(m) => {
-                        return (Outcome::Error, Some(format!("control failed, cannot decide: {line}: {} {m}", describe_query(&a.value))), Some(where_(a)));
+                        return (
+                            Outcome::Error,
+                            Some(format!(
+                                "control failed, cannot decide: {line}: {} {m}",
+                                describe_query(&a.value)
+                            )),
+                            Some(where_(a)),
+                        );
                     }
-                    Judged::Error(e) => return (Outcome::Error, Some(format!("{line}: {e}")), Some(where_(a))),
+                    Judged::Error(e) => {
+                        return (
+                            Outcome::Error,
+                            Some(format!("{line}: {e}")),
+                            Some(where_(a)),
+                        );
+                    }
                 }
             }
             if let Some(r) = r {
                 for (name, cap) in &s.capture {
                     match judge::capture(&cap.value, r) {
                         Ok(v) => extra.push((name.clone(), crate::template::to_value(&v))),
-                        Err(e) => return (Outcome::Error, Some(format!("{line}: capture `{name}`: {e}")), Some(check.loc(cap))),
+                        Err(e) => {
+                            return (
+                                Outcome::Error,
+                                Some(format!("{line}: capture `{name}`: {e}")),
+                                Some(check.loc(cap)),
+                            );
+                        }
                     }
                 }
             }
-            let ctx = context(&self.globals_ref(), &t.bindings, &extra);
+            let ctx = context(self.globals_ref(), &t.bindings, &extra);
             for a in &s.expect {
                 match judge::judge(&self.env, &a.value, r, &ctx) {
                     Judged::Pass => {}
                     Judged::Fail(m) => {
-                        let prefix = if line.is_empty() { String::new() } else { format!("{line}: ") };
-                        return (Outcome::Finding, Some(format!("{prefix}{} {m}", describe_query(&a.value))), Some(where_(a)));
+                        let prefix = if line.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{line}: ")
+                        };
+                        return (
+                            Outcome::Finding,
+                            Some(format!("{prefix}{} {m}", describe_query(&a.value))),
+                            Some(where_(a)),
+                        );
                     }
                     Judged::Error(e) => {
-                        let prefix = if line.is_empty() { String::new() } else { format!("{line}: ") };
-                        return (Outcome::Error, Some(format!("{prefix}{e}")), Some(where_(a)));
+                        let prefix = if line.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{line}: ")
+                        };
+                        return (
+                            Outcome::Error,
+                            Some(format!("{prefix}{e}")),
+                            Some(where_(a)),
+                        );
                     }
                 }
             }
@@ -319,7 +423,13 @@ impl Engine {
         &self.globals
     }
 
-    fn exchange(&self, step: usize, b: &Built, final_url: Option<&url::Url>, r: Option<&Response>) -> Exchange {
+    fn exchange(
+        &self,
+        step: usize,
+        b: &Built,
+        final_url: Option<&url::Url>,
+        r: Option<&Response>,
+    ) -> Exchange {
         let red = |s: &str| self.redactor.redact(s);
         let excerpt = |bytes: &[u8]| {
             let text = String::from_utf8_lossy(&bytes[..bytes.len().min(EXCERPT)]).into_owned();
@@ -336,7 +446,9 @@ impl Engine {
             request_headers: b.headers.iter().map(|(k, v)| (k.clone(), red(v))).collect(),
             request_body: req_body,
             status: r.map(|r| r.status),
-            response_headers: r.map(|r| r.headers.iter().map(|(k, v)| (k.clone(), red(v))).collect()).unwrap_or_default(),
+            response_headers: r
+                .map(|r| r.headers.iter().map(|(k, v)| (k.clone(), red(v))).collect())
+                .unwrap_or_default(),
             response_body: r.filter(|r| !r.body.is_empty()).map(|r| excerpt(&r.body)),
             response_bytes: r.map(|r| r.body.len() as u64).unwrap_or(0),
             truncated: r.is_some_and(|r| r.truncated),
@@ -345,6 +457,3 @@ impl Engine {
         }
     }
 }
-
-/// Shares an engine between trials.
-pub type SharedEngine = Arc<Engine>;

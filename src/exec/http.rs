@@ -32,8 +32,15 @@ pub struct Built {
 }
 
 /// Renders a request's templates into a [`Built`].
-pub fn build(env: &Environment<'_>, r: &Request, ctx: &Value, base: &url::Url) -> Result<Built, String> {
-    let t = |s: &crate::model::Str| render(env, &s.value, ctx).map_err(|e| crate::template::describe(&e));
+pub fn build(
+    env: &Environment<'_>,
+    r: &Request,
+    ctx: &Value,
+    base: &url::Url,
+) -> Result<Built, String> {
+    let t = |s: &crate::model::Str| {
+        render(env, &s.value, ctx).map_err(|e| crate::template::describe(&e))
+    };
     if let Some(raw) = &r.raw {
         return Ok(Built {
             method: "RAW".to_owned(),
@@ -53,7 +60,12 @@ pub fn build(env: &Environment<'_>, r: &Request, ctx: &Value, base: &url::Url) -
         (Some(u), _) => url::Url::parse(&t(u)?).map_err(|e| format!("invalid url: {e}"))?,
         (None, Some(p)) => {
             let path = t(p)?;
-            let joined = format!("{}{}{}", base.as_str().trim_end_matches('/'), if path.starts_with('/') { "" } else { "/" }, path);
+            let joined = format!(
+                "{}{}{}",
+                base.as_str().trim_end_matches('/'),
+                if path.starts_with('/') { "" } else { "/" },
+                path
+            );
             url::Url::parse(&joined).map_err(|e| format!("invalid path `{path}`: {e}"))?
         }
         (None, None) => return Err("request has no path or url".to_owned()),
@@ -72,14 +84,25 @@ pub fn build(env: &Environment<'_>, r: &Request, ctx: &Value, base: &url::Url) -
         (Some(b), _) => Some(t(b)?.into_bytes()),
         (None, Some(j)) => {
             let v = render_json(env, &j.value, ctx).map_err(|e| crate::template::describe(&e))?;
-            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+            if !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            {
                 headers.push(("content-type".to_owned(), "application/json".to_owned()));
             }
             Some(serde_json::to_vec(&v).map_err(|e| e.to_string())?)
         }
         (None, None) => None,
     };
-    Ok(Built { method, url, headers, body, follow: r.follow_redirects, timeout_ms: r.timeout_ms, raw: None })
+    Ok(Built {
+        method,
+        url,
+        headers,
+        body,
+        follow: r.follow_redirects,
+        timeout_ms: r.timeout_ms,
+        raw: None,
+    })
 }
 
 /// Limits that apply to sending.
@@ -125,14 +148,25 @@ pub fn guard(scope: &[String], url: &url::Url) -> Result<(), SendError> {
 }
 
 /// Sends `b` with `client`, following redirects within scope when asked.
-pub async fn send(client: &reqwest::Client, b: &Built, limits: &SendLimits) -> Result<Sent, SendError> {
-    let timeout = b.timeout_ms.map(Duration::from_millis).unwrap_or(limits.timeout).min(limits.timeout);
+pub async fn send(
+    client: &reqwest::Client,
+    b: &Built,
+    limits: &SendLimits,
+) -> Result<Sent, SendError> {
+    let timeout = b
+        .timeout_ms
+        .map(Duration::from_millis)
+        .unwrap_or(limits.timeout)
+        .min(limits.timeout);
     let started = Instant::now();
     let work = async {
         if let Some(raw) = &b.raw {
             guard(&limits.scope, &b.url)?;
             let response = send_raw(&b.url, raw, limits.max_body, started).await?;
-            return Ok(Sent { url: b.url.clone(), response });
+            return Ok(Sent {
+                url: b.url.clone(),
+                response,
+            });
         }
         let mut url = b.url.clone();
         let mut method = b.method.clone();
@@ -140,7 +174,8 @@ pub async fn send(client: &reqwest::Client, b: &Built, limits: &SendLimits) -> R
         let mut hops = 0;
         loop {
             guard(&limits.scope, &url)?;
-            let m = reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| SendError(format!("invalid method `{method}`")))?;
+            let m = reqwest::Method::from_bytes(method.as_bytes())
+                .map_err(|_| SendError(format!("invalid method `{method}`")))?;
             let mut req = client.request(m, url.clone());
             for (k, v) in &b.headers {
                 req = req.header(k.as_str(), v.as_str());
@@ -148,22 +183,35 @@ pub async fn send(client: &reqwest::Client, b: &Built, limits: &SendLimits) -> R
             if let Some(bytes) = &body {
                 req = req.body(bytes.clone());
             }
-            let resp = req.send().await.map_err(|e| SendError(describe_reqwest(&e)))?;
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| SendError(describe_reqwest(&e)))?;
             let status = resp.status().as_u16();
-            let location = resp.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
-            if b.follow && (300..400).contains(&status) {
-                if let Some(loc) = location {
-                    hops += 1;
-                    if hops > limits.max_redirects {
-                        return Err(SendError(format!("too many redirects (more than {}); last hop to {loc}", limits.max_redirects)));
-                    }
-                    url = url.join(&loc).map_err(|e| SendError(format!("invalid redirect location `{loc}`: {e}")))?;
-                    if status == 303 || ((status == 301 || status == 302) && method == "POST") {
-                        method = "GET".to_owned();
-                        body = None;
-                    }
-                    continue;
+            let location = resp
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_owned);
+            if b.follow
+                && (300..400).contains(&status)
+                && let Some(loc) = location
+            {
+                hops += 1;
+                if hops > limits.max_redirects {
+                    return Err(SendError(format!(
+                        "too many redirects (more than {}); last hop to {loc}",
+                        limits.max_redirects
+                    )));
                 }
+                url = url
+                    .join(&loc)
+                    .map_err(|e| SendError(format!("invalid redirect location `{loc}`: {e}")))?;
+                if status == 303 || ((status == 301 || status == 302) && method == "POST") {
+                    method = "GET".to_owned();
+                    body = None;
+                }
+                continue;
             }
             let response = read_response(resp, limits.max_body, started).await?;
             return Ok(Sent { url, response });
@@ -171,7 +219,10 @@ pub async fn send(client: &reqwest::Client, b: &Built, limits: &SendLimits) -> R
     };
     match tokio::time::timeout(timeout, work).await {
         Ok(r) => r,
-        Err(_) => Err(SendError(format!("timed out after {} ms", timeout.as_millis()))),
+        Err(_) => Err(SendError(format!(
+            "timed out after {} ms",
+            timeout.as_millis()
+        ))),
     }
 }
 
@@ -193,12 +244,21 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
     msg
 }
 
-async fn read_response(mut resp: reqwest::Response, cap: u64, started: Instant) -> Result<Response, SendError> {
+async fn read_response(
+    mut resp: reqwest::Response,
+    cap: u64,
+    started: Instant,
+) -> Result<Response, SendError> {
     let status = resp.status().as_u16();
     let headers = resp
         .headers()
         .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let mut body = Vec::new();
     let mut truncated = false;
@@ -214,35 +274,59 @@ async fn read_response(mut resp: reqwest::Response, cap: u64, started: Instant) 
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => break,
-            Err(e) => return Err(SendError(format!("reading the response body failed: {}", describe_reqwest(&e)))),
+            Err(e) => {
+                return Err(SendError(format!(
+                    "reading the response body failed: {}",
+                    describe_reqwest(&e)
+                )));
+            }
         }
     }
-    Ok(Response { status, headers, body, truncated, duration_ms: started.elapsed().as_secs_f64() * 1000.0 })
+    Ok(Response {
+        status,
+        headers,
+        body,
+        truncated,
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+    })
 }
 
-async fn send_raw(base: &url::Url, raw: &str, cap: u64, started: Instant) -> Result<Response, SendError> {
+async fn send_raw(
+    base: &url::Url,
+    raw: &str,
+    cap: u64,
+    started: Instant,
+) -> Result<Response, SendError> {
     if base.scheme() != "http" {
-        return Err(SendError("raw requests support http:// targets only".to_owned()));
+        return Err(SendError(
+            "raw requests support http:// targets only".to_owned(),
+        ));
     }
     let host = base.host_str().unwrap_or("127.0.0.1");
     let port = base.port_or_known_default().unwrap_or(80);
     let mut stream = tokio::net::TcpStream::connect((host, port))
         .await
         .map_err(|e| SendError(format!("connection failed: {e}")))?;
-    stream.write_all(raw.as_bytes()).await.map_err(|e| SendError(format!("write failed: {e}")))?;
+    stream
+        .write_all(raw.as_bytes())
+        .await
+        .map_err(|e| SendError(format!("write failed: {e}")))?;
     let mut buf: Vec<u8> = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     let limit = cap as usize + 64 * 1024;
     loop {
-        if let Some(done) = raw_complete(&buf) {
-            if done {
-                break;
-            }
+        if let Some(done) = raw_complete(&buf)
+            && done
+        {
+            break;
         }
         if buf.len() > limit {
             break;
         }
-        let n = stream.read(&mut chunk).await.map_err(|e| SendError(format!("read failed: {e}")))?;
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|e| SendError(format!("read failed: {e}")))?;
         if n == 0 {
             break;
         }
@@ -255,7 +339,9 @@ async fn send_raw(base: &url::Url, raw: &str, cap: u64, started: Instant) -> Res
 fn raw_complete(buf: &[u8]) -> Option<bool> {
     let mut headers = [httparse::EMPTY_HEADER; 128];
     let mut resp = httparse::Response::new(&mut headers);
-    let httparse::Status::Complete(head) = resp.parse(buf).ok()? else { return Some(false) };
+    let httparse::Status::Complete(head) = resp.parse(buf).ok()? else {
+        return Some(false);
+    };
     let get = |name: &str| {
         resp.headers
             .iter()
@@ -279,13 +365,22 @@ fn parse_raw(buf: &[u8], cap: u64, started: Instant) -> Result<Response, SendErr
     let mut resp = httparse::Response::new(&mut headers);
     let head = match resp.parse(buf) {
         Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) => return Err(SendError("the connection closed before a complete response".to_owned())),
+        Ok(httparse::Status::Partial) => {
+            return Err(SendError(
+                "the connection closed before a complete response".to_owned(),
+            ));
+        }
         Err(e) => return Err(SendError(format!("malformed response: {e}"))),
     };
     let hs: Vec<(String, String)> = resp
         .headers
         .iter()
-        .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).into_owned()))
+        .map(|h| {
+            (
+                h.name.to_ascii_lowercase(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
         .collect();
     let mut body = buf[head..].to_vec();
     let truncated = body.len() as u64 > cap;
@@ -312,7 +407,10 @@ pub fn curl_line(b: &Built, extra_headers: &[(String, String)]) -> String {
         out.push_str(&format!(" -H {}", q(&format!("{k}: {v}"))));
     }
     if let Some(body) = &b.body {
-        out.push_str(&format!(" --data-raw {}", q(&String::from_utf8_lossy(body))));
+        out.push_str(&format!(
+            " --data-raw {}",
+            q(&String::from_utf8_lossy(body))
+        ));
     }
     out
 }

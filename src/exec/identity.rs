@@ -24,20 +24,32 @@ pub fn render_credential(
     };
     if let Some(b) = &c.bearer {
         let v = t(b)?;
-        return Ok(Cred { header: Some(("authorization".into(), format!("Bearer {v}"))), raw: v });
+        return Ok(Cred {
+            header: Some(("authorization".into(), format!("Bearer {v}"))),
+            raw: v,
+        });
     }
     if let Some(h) = &c.header {
         let v = t(&h.value)?;
-        return Ok(Cred { header: Some((h.name.to_ascii_lowercase(), v.clone())), raw: v });
+        return Ok(Cred {
+            header: Some((h.name.to_ascii_lowercase(), v.clone())),
+            raw: v,
+        });
     }
     if let Some(k) = &c.cookie {
         let v = t(&k.value)?;
-        return Ok(Cred { header: Some(("cookie".into(), format!("{}={v}", k.name))), raw: v });
+        return Ok(Cred {
+            header: Some(("cookie".into(), format!("{}={v}", k.name))),
+            raw: v,
+        });
     }
     if let Some(b) = &c.basic {
         let pair = format!("{}:{}", t(&b.username)?, t(&b.password)?);
         let enc = base64::engine::general_purpose::STANDARD.encode(pair);
-        return Ok(Cred { header: Some(("authorization".into(), format!("Basic {enc}"))), raw: enc });
+        return Ok(Cred {
+            header: Some(("authorization".into(), format!("Basic {enc}"))),
+            raw: enc,
+        });
     }
     Ok(Cred::default())
 }

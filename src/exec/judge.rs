@@ -17,7 +17,8 @@ pub enum Judged {
 
 fn render_pred(env: &Environment<'_>, p: &Predicate, ctx: &Value) -> Result<Predicate, String> {
     let t = |s: &str| render(env, s, ctx).map_err(|e| crate::template::describe(&e));
-    let j = |v: &serde_json::Value| render_json(env, v, ctx).map_err(|e| crate::template::describe(&e));
+    let j =
+        |v: &serde_json::Value| render_json(env, v, ctx).map_err(|e| crate::template::describe(&e));
     let opt = |v: &Option<serde_json::Value>| v.as_ref().map(j).transpose();
     Ok(Predicate {
         name: p.name.as_deref().map(t).transpose()?,
@@ -29,7 +30,11 @@ fn render_pred(env: &Environment<'_>, p: &Predicate, ctx: &Value) -> Result<Pred
         matches: p.matches.as_deref().map(t).transpose()?,
         exists: p.exists,
         absent: p.absent,
-        one_of: p.one_of.as_ref().map(|l| l.iter().map(j).collect::<Result<Vec<_>, _>>()).transpose()?,
+        one_of: p
+            .one_of
+            .as_ref()
+            .map(|l| l.iter().map(j).collect::<Result<Vec<_>, _>>())
+            .transpose()?,
         lt: opt(&p.lt)?,
         gt: opt(&p.gt)?,
         lte: opt(&p.lte)?,
@@ -49,13 +54,21 @@ pub fn describe_query(kind: &AssertionKind) -> String {
         AssertionKind::Size(_) => "size".to_owned(),
         AssertionKind::Secrets(_) => "secrets".to_owned(),
         AssertionKind::Keys(_) => "keys".to_owned(),
-        AssertionKind::Value(p) => format!("value {}", p.of.as_ref().map(|s| s.value.as_str()).unwrap_or_default()),
+        AssertionKind::Value(p) => format!(
+            "value {}",
+            p.of.as_ref().map(|s| s.value.as_str()).unwrap_or_default()
+        ),
         AssertionKind::Any(_) => "any".to_owned(),
     }
 }
 
 /// Evaluates one assertion against `resp` (absent for steps without a request).
-pub fn judge(env: &Environment<'_>, kind: &AssertionKind, resp: Option<&Response>, ctx: &Value) -> Judged {
+pub fn judge(
+    env: &Environment<'_>,
+    kind: &AssertionKind,
+    resp: Option<&Response>,
+    ctx: &Value,
+) -> Judged {
     let (p, query): (&Predicate, &str) = match kind {
         AssertionKind::Any(list) => {
             let mut fails = Vec::new();
@@ -93,10 +106,17 @@ pub fn judge(env: &Environment<'_>, kind: &AssertionKind, resp: Option<&Response
     }
 }
 
-fn query_value(env: &Environment<'_>, query: &str, p: &Predicate, resp: Option<&Response>, ctx: &Value) -> Result<Queried, String> {
+fn query_value(
+    env: &Environment<'_>,
+    query: &str,
+    p: &Predicate,
+    resp: Option<&Response>,
+    ctx: &Value,
+) -> Result<Queried, String> {
     if query == "value" {
         let of = p.of.as_ref().ok_or("`value` needs `of`")?;
-        let v = render_json(env, &serde_json::Value::String(of.value.clone()), ctx).map_err(|e| crate::template::describe(&e))?;
+        let v = render_json(env, &serde_json::Value::String(of.value.clone()), ctx)
+            .map_err(|e| crate::template::describe(&e))?;
         return Ok(match v {
             serde_json::Value::Null => Queried::Missing,
             serde_json::Value::String(s) if s.is_empty() => Queried::Missing,
@@ -106,7 +126,10 @@ fn query_value(env: &Environment<'_>, query: &str, p: &Predicate, resp: Option<&
     let r = resp.ok_or("this step sent no request")?;
     match query {
         "status" => Ok(assert::query_status(r)),
-        "header" => Ok(assert::query_header(r, p.name.as_deref().unwrap_or_default())),
+        "header" => Ok(assert::query_header(
+            r,
+            p.name.as_deref().unwrap_or_default(),
+        )),
         "body" => assert::query_body(r),
         "jsonpath" => assert::query_jsonpath(r, p.path.as_deref().unwrap_or("$")),
         "duration" => Ok(Queried::One(serde_json::json!(r.duration_ms.round()))),
@@ -129,7 +152,12 @@ pub fn capture(c: &crate::model::Capture, r: &Response) -> Result<serde_json::Va
         });
     }
     if let Some(h) = &c.header {
-        return r.header_values(h).into_iter().next().map(serde_json::Value::String).ok_or_else(|| format!("no `{h}` header in the response"));
+        return r
+            .header_values(h)
+            .into_iter()
+            .next()
+            .map(serde_json::Value::String)
+            .ok_or_else(|| format!("no `{h}` header in the response"));
     }
     if let Some(path) = &c.jsonpath {
         return match assert::query_jsonpath(r, path)? {
@@ -144,8 +172,14 @@ pub fn capture(c: &crate::model::Capture, r: &Response) -> Result<serde_json::Va
             Queried::One(serde_json::Value::String(s)) => s,
             _ => String::new(),
         };
-        let caps = rx.captures(&text).ok_or_else(|| format!("regex /{re}/ matched nothing"))?;
-        let m = caps.get(1).or_else(|| caps.get(0)).map(|m| m.as_str().to_owned()).unwrap_or_default();
+        let caps = rx
+            .captures(&text)
+            .ok_or_else(|| format!("regex /{re}/ matched nothing"))?;
+        let m = caps
+            .get(1)
+            .or_else(|| caps.get(0))
+            .map(|m| m.as_str().to_owned())
+            .unwrap_or_default();
         return Ok(serde_json::Value::String(m));
     }
     Err("empty capture".to_owned())

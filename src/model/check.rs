@@ -43,22 +43,6 @@ pub enum Category {
 }
 
 impl Category {
-    /// All categories in report order.
-    pub const ALL: [Category; 12] = [
-        Category::Authentication,
-        Category::Bola,
-        Category::Bfla,
-        Category::PropertyAuthorization,
-        Category::InputValidation,
-        Category::RateLimiting,
-        Category::DataExposure,
-        Category::Encryption,
-        Category::Ssrf,
-        Category::Inventory,
-        Category::UnsafeConsumption,
-        Category::LlmSecurity,
-    ];
-
     /// The kebab-case name used in files, trial names and reports.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -353,8 +337,6 @@ pub struct Check {
     pub path: String,
     /// Full source text, kept for located runtime messages.
     pub source: Arc<str>,
-    /// True for checks embedded in the binary.
-    pub builtin: bool,
 }
 
 impl Check {

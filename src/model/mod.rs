@@ -8,12 +8,8 @@ mod check;
 mod profile;
 mod suite;
 
-pub use check::{
-    Assertion, AssertionKind, Capture, Check, CheckFile, Predicate, Request, Step,
-};
-pub use profile::{
-    Credential, Identity, Profile, ProfileFile, SecretSource,
-};
+pub use check::{Assertion, AssertionKind, Capture, Check, CheckFile, Predicate, Request, Step};
+pub use profile::{Credential, Identity, Profile, ProfileFile, SecretSource};
 pub use suite::{Selector, Suite};
 
 /// A value with the position where it was written in its YAML file.

@@ -244,7 +244,8 @@ impl Profile {
 
     /// The profile of the built-in lab (`suites/profiles/lab.yaml`, embedded in the binary).
     pub fn lab() -> Profile {
-        let text = crate::load::builtin_suite_file("profiles/lab.yaml").expect("the lab profile is embedded");
+        let text = crate::load::builtin_suite_file("profiles/lab.yaml")
+            .expect("the lab profile is embedded");
         Profile::parse("suites/profiles/lab.yaml", text).expect("the embedded lab profile is valid")
     }
 

@@ -49,6 +49,9 @@ pub struct Selector {
 impl Selector {
     /// True when no criterion is set.
     pub fn is_empty(&self) -> bool {
-        self.categories.is_empty() && self.tags.is_empty() && self.severities.is_empty() && self.ids.is_empty()
+        self.categories.is_empty()
+            && self.tags.is_empty()
+            && self.severities.is_empty()
+            && self.ids.is_empty()
     }
 }

@@ -31,7 +31,11 @@ pub struct Targets {
 }
 
 static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
 });
 
 pub static TARGETS: LazyLock<Targets> = LazyLock::new(|| RT.block_on(start()));
@@ -54,31 +58,59 @@ async fn start() -> Targets {
     });
     let outside = serve(outside_app).await;
     let login_hits = Arc::new(AtomicU64::new(0));
-    let state = AppState { outside, login_hits: Arc::clone(&login_hits) };
+    let state = AppState {
+        outside,
+        login_hits: Arc::clone(&login_hits),
+    };
     let app = Router::new()
         .route("/ok", get(ok))
         .route("/text", get(|| async { "hello world" }))
         .route("/login", post(login))
         .route("/whoami", get(whoami))
-        .route("/items", post(|| async { (StatusCode::CREATED, axum::Json(serde_json::json!({"id": 42}))) }))
+        .route(
+            "/items",
+            post(|| async {
+                (
+                    StatusCode::CREATED,
+                    axum::Json(serde_json::json!({"id": 42})),
+                )
+            }),
+        )
         .route("/items/{id}", get(item))
         .route("/huge", get(|| async { "x".repeat(3 << 20) }))
-        .route("/loop", get(|| async { (StatusCode::FOUND, [("location", "/loop")]) }))
+        .route(
+            "/loop",
+            get(|| async { (StatusCode::FOUND, [("location", "/loop")]) }),
+        )
         .route("/redirect-out", get(redirect_out))
-        .route("/redirect-in", get(|| async { (StatusCode::FOUND, [("location", "/ok")]) }))
-        .route("/slow", get(|| async {
-            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
-            "late"
-        }))
+        .route(
+            "/redirect-in",
+            get(|| async { (StatusCode::FOUND, [("location", "/ok")]) }),
+        )
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                "late"
+            }),
+        )
         .fallback(echo_path)
         .with_state(state);
     let api = serve(app).await;
     let hostile = hostile().await;
-    Targets { api, hostile, outside, outside_hits, login_hits }
+    Targets {
+        api,
+        hostile,
+        outside,
+        outside_hits,
+        login_hits,
+    }
 }
 
 async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -90,7 +122,9 @@ async fn ok() -> Response {
     (
         [("x-content-type-options", "nosniff")],
         axum::response::AppendHeaders([("set-cookie", "a=1; Secure"), ("set-cookie", "b=2")]),
-        axum::Json(serde_json::json!({"id": 5, "role": "user", "items": [1, 2, 3], "card": "none"})),
+        axum::Json(
+            serde_json::json!({"id": 5, "role": "user", "items": [1, 2, 3], "card": "none"}),
+        ),
     )
         .into_response()
 }
@@ -102,13 +136,23 @@ async fn login(State(st): State<AppState>, body: Bytes) -> Response {
     if v["password"].as_str() == Some(PASSWORD) {
         axum::Json(serde_json::json!({"token": format!("{TOKEN_PREFIX}{user}")})).into_response()
     } else {
-        (StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({"error": "bad credentials"}))).into_response()
+        (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(serde_json::json!({"error": "bad credentials"})),
+        )
+            .into_response()
     }
 }
 
 async fn whoami(headers: HeaderMap) -> Response {
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    match auth.strip_prefix("Bearer ").and_then(|t| t.strip_prefix(TOKEN_PREFIX)) {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    match auth
+        .strip_prefix("Bearer ")
+        .and_then(|t| t.strip_prefix(TOKEN_PREFIX))
+    {
         Some(user) => axum::Json(serde_json::json!({"user": user, "echo": auth})).into_response(),
         None => (StatusCode::UNAUTHORIZED, [("www-authenticate", "Bearer")]).into_response(),
     }
@@ -119,7 +163,11 @@ async fn item(axum::extract::Path(id): axum::extract::Path<u64>) -> Response {
 }
 
 async fn redirect_out(State(st): State<AppState>) -> Response {
-    (StatusCode::FOUND, [("location", format!("http://{}/stolen", st.outside))]).into_response()
+    (
+        StatusCode::FOUND,
+        [("location", format!("http://{}/stolen", st.outside))],
+    )
+        .into_response()
 }
 
 async fn echo_path(uri: Uri) -> String {
@@ -129,11 +177,15 @@ async fn echo_path(uri: Uri) -> String {
 /// A server that answers every connection badly, by the request path: `/reset` closes at once,
 /// `/garbage` writes a non-HTTP line, `/hang` never answers, `/bad-json` sends malformed JSON.
 async fn hostile() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         loop {
-            let Ok((mut sock, _)) = listener.accept().await else { continue };
+            let Ok((mut sock, _)) = listener.accept().await else {
+                continue;
+            };
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 8192];
                 let n = sock.read(&mut buf).await.unwrap_or(0);
@@ -147,7 +199,10 @@ async fn hostile() -> SocketAddr {
                     "/hang" => tokio::time::sleep(std::time::Duration::from_secs(60)).await,
                     _ => {
                         let body = b"{\"id\": 5,,,";
-                        let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                            body.len()
+                        );
                         let _ = sock.write_all(head.as_bytes()).await;
                         let _ = sock.write_all(body).await;
                     }
@@ -180,7 +235,8 @@ pub fn text(b: &[u8]) -> String {
 
 /// Reads the results file of a run: trial name → (outcome, message).
 pub fn outcomes(results_dir: &Path) -> Vec<(String, String, String)> {
-    let text = std::fs::read_to_string(results_dir.join("apiward/results.jsonl")).unwrap_or_default();
+    let text =
+        std::fs::read_to_string(results_dir.join("apiward/results.jsonl")).unwrap_or_default();
     let mut out: Vec<(String, String, String)> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
