@@ -249,7 +249,7 @@ pub fn find_secrets(text: &str) -> Vec<String> {
                 .chars()
                 .collect::<std::collections::HashSet<_>>()
                 .len()
-                > 2;
+                > 1;
         if plausible && luhn(&digits) {
             out.push(format!("card-number: {}…", &digits[..4]));
         }

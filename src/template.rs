@@ -452,7 +452,7 @@ mod tests {
         assert_eq!(
             env.render_str("{{ jwt_weak_secret(t) is none }}", context! { t => strong })
                 .unwrap(),
-            "true"
+            "True"
         );
         let sub = env
             .render_str("{{ jwt_decode(t).payload.sub }}", context! { t => signed })
