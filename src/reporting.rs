@@ -56,11 +56,15 @@ pub fn gate_of(fail_under: Option<u8>, fail_on: Option<crate::results::Severity>
     }
 }
 
-/// Writes reports, prints the score table to stderr, returns whether the gate failed.
-pub fn finish(scan: &Scan, records: &[TrialRecord]) -> Result<bool, ScanError> {
+/// Writes reports, prints the score table to stderr, returns whether the gate failed. With
+/// `whole_run` false (one process of a nextest run, which sees one trial), reports and the score
+/// are left to `apiward report` over the run's results file; only the gate applies.
+pub fn finish(scan: &Scan, records: &[TrialRecord], whole_run: bool) -> Result<bool, ScanError> {
     let score = report::compute(records);
-    write_reports(&scan.reports, records, &score)?;
-    if scan.score_table {
+    if whole_run {
+        write_reports(&scan.reports, records, &score)?;
+    }
+    if scan.score_table && whole_run {
         use std::io::IsTerminal;
         eprintln!();
         eprint!(

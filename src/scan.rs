@@ -168,8 +168,10 @@ impl Scan {
                 .results
                 .clone()
                 .unwrap_or_else(default_results_path);
+            // Under nextest every process of the run appends its records to the run's file.
+            let append = self.append_results || nextest_run_id().is_some();
             Some(Arc::new(
-                ResultsSink::create(path.clone(), self.append_results).map_err(|e| {
+                ResultsSink::create(path.clone(), append).map_err(|e| {
                     ScanError::Usage(format!("cannot write results file {}: {e}", path.display()))
                 })?,
             ))
@@ -190,7 +192,7 @@ impl Scan {
             listing,
         };
         if !listing {
-            output.gate_failed = crate::reporting::finish(self, &output.records)?;
+            output.gate_failed = crate::reporting::finish(self, &output.records, nextest_run_id().is_none())?;
         }
         Ok(output)
     }
@@ -213,11 +215,14 @@ impl Scan {
     }
 
     fn prepare(&self, serial: bool) -> Result<(expand::Plan, Arc<Engine>), ScanError> {
-        let profile = match (&self.loaded_profile, &self.profile) {
+        let mut profile = match (&self.loaded_profile, &self.profile) {
             (Some(p), _) => p.clone(),
             (None, Some(path)) => crate::load::load_profile(path)?,
             (None, None) => return Err(ScanError::Usage("no profile: pass --profile FILE (see docs/profile-format.md), or try `apiward demo`".into())),
         };
+        if let Some(url) = std::env::var("APIWARD_BASE_URL").ok().filter(|u| !u.is_empty()) {
+            profile = profile.with_base_url(&url);
+        }
         let checks = crate::load::load_all_checks(&self.checks_dirs, self.builtin)?;
         let suite = crate::load::load_suite(&self.suite)?;
         let selected: Vec<Arc<Check>> = crate::select::select(&suite, &checks)
@@ -251,12 +256,27 @@ impl Scan {
     }
 }
 
-/// `target/apiward/results.jsonl` (under `CARGO_TARGET_DIR` when set).
-pub fn default_results_path() -> PathBuf {
-    let base = std::env::var_os("CARGO_TARGET_DIR")
+/// The cargo target directory: `CARGO_TARGET_DIR`, else the one cargo-nextest names, else `target`.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .or_else(|| std::env::var_os("NEXTEST_TARGET_DIR"))
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"));
-    base.join("apiward").join("results.jsonl")
+        .unwrap_or_else(|| PathBuf::from("target"))
+}
+
+/// The id of the cargo-nextest run this process belongs to, if any.
+pub fn nextest_run_id() -> Option<String> {
+    std::env::var("NEXTEST_RUN_ID").ok().filter(|s| !s.is_empty())
+}
+
+/// `target/apiward/results.jsonl`; under cargo-nextest, `target/apiward/nextest/<run-id>.jsonl`,
+/// which every test process of the run appends to (`apiward report` merges it).
+pub fn default_results_path() -> PathBuf {
+    let base = target_dir().join("apiward");
+    match nextest_run_id() {
+        Some(id) => base.join("nextest").join(format!("{id}.jsonl")),
+        None => base.join("results.jsonl"),
+    }
 }
 
 /// The outcome of a scan.

@@ -45,7 +45,7 @@ pub struct Engine {
     /// Secrets to mask in every output.
     pub redactor: Redactor,
     requests: AtomicU64,
-    login_requests: AtomicU64,
+    token_cache: Option<super::token_cache::TokenCache>,
 }
 
 impl Engine {
@@ -107,7 +107,7 @@ impl Engine {
             logins,
             redactor,
             requests: AtomicU64::new(0),
-            login_requests: AtomicU64::new(0),
+            token_cache: super::token_cache::TokenCache::from_env(),
         })
     }
 
@@ -147,7 +147,30 @@ impl Engine {
             .logins
             .get(name)
             .ok_or_else(|| format!("unknown identity `{name}`"))?;
-        cell.get_or_init(|| self.login(name)).await.clone()
+        cell.get_or_init(|| self.login_once_per_run(name)).await.clone()
+    }
+
+    /// Under cargo-nextest, shares the login between the run's processes through the token cache.
+    async fn login_once_per_run(&self, name: &str) -> Result<Cred, String> {
+        let Some(cache) = &self.token_cache else {
+            return self.login(name).await;
+        };
+        let target = self.target().to_owned();
+        let (c, t, n) = (cache.clone(), target.clone(), name.to_owned());
+        let locked = tokio::task::spawn_blocking(move || c.lock(&t, &n)).await.ok().and_then(Result::ok);
+        let Some(mut file) = locked else {
+            return self.login(name).await;
+        };
+        if let Some(cred) = cache.read(&mut file, &target) {
+            self.redactor.add(&cred.raw);
+            if let Some((_, v)) = &cred.header {
+                self.redactor.add(v);
+            }
+            return Ok(cred);
+        }
+        let cred = self.login(name).await?;
+        let _ = cache.write(&mut file, &target, &cred);
+        Ok(cred)
     }
 
     async fn login(&self, name: &str) -> Result<Cred, String> {
@@ -160,7 +183,6 @@ impl Engine {
             let ctx = context(&self.globals, &[], &extra);
             let built = http::build(&self.env, &flow.request.value, &ctx, &self.base)
                 .map_err(|e| format!("login of `{name}`: {e}"))?;
-            self.login_requests.fetch_add(1, Ordering::Relaxed);
             let sent = self
                 .send(&built)
                 .await

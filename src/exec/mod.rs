@@ -8,5 +8,6 @@ mod engine;
 mod http;
 mod identity;
 mod judge;
+mod token_cache;
 
 pub use engine::{Engine, EngineOptions};
