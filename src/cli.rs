@@ -187,8 +187,8 @@ enum SchemaKind {
 #[derive(Debug, Args)]
 struct ReportArgs {
     /// Results files (JSON lines) to merge; later files win for the same trial.
-    #[arg(required = true)]
-    results: Vec<PathBuf>,
+    #[arg(required = true, value_name = "RESULTS")]
+    inputs: Vec<PathBuf>,
     #[command(flatten)]
     reports: ReportFlags,
     /// Fail (exit 101) when the score is below SCORE.
@@ -393,7 +393,7 @@ fn explain(a: ExplainArgs) -> Result<ExitCode, ScanError> {
 
 fn report(a: ReportArgs) -> Result<ExitCode, ScanError> {
     let mut runs = Vec::new();
-    for p in &a.results {
+    for p in &a.inputs {
         let text = std::fs::read_to_string(p)
             .map_err(|e| ScanError::Usage(format!("cannot read {}: {e}", p.display())))?;
         runs.push(
@@ -422,4 +422,15 @@ fn report(a: ReportArgs) -> Result<ExitCode, ScanError> {
             ExitCode::from(101)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

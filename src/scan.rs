@@ -192,7 +192,8 @@ impl Scan {
             listing,
         };
         if !listing {
-            output.gate_failed = crate::reporting::finish(self, &output.records, nextest_run_id().is_none())?;
+            output.gate_failed =
+                crate::reporting::finish(self, &output.records, nextest_run_id().is_none())?;
         }
         Ok(output)
     }
@@ -220,7 +221,10 @@ impl Scan {
             (None, Some(path)) => crate::load::load_profile(path)?,
             (None, None) => return Err(ScanError::Usage("no profile: pass --profile FILE (see docs/profile-format.md), or try `apiward demo`".into())),
         };
-        if let Some(url) = std::env::var("APIWARD_BASE_URL").ok().filter(|u| !u.is_empty()) {
+        if let Some(url) = std::env::var("APIWARD_BASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
             profile = profile.with_base_url(&url);
         }
         let checks = crate::load::load_all_checks(&self.checks_dirs, self.builtin)?;
@@ -266,7 +270,9 @@ pub fn target_dir() -> PathBuf {
 
 /// The id of the cargo-nextest run this process belongs to, if any.
 pub fn nextest_run_id() -> Option<String> {
-    std::env::var("NEXTEST_RUN_ID").ok().filter(|s| !s.is_empty())
+    std::env::var("NEXTEST_RUN_ID")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 /// `target/apiward/results.jsonl`; under cargo-nextest, `target/apiward/nextest/<run-id>.jsonl`,

@@ -147,7 +147,9 @@ impl Engine {
             .logins
             .get(name)
             .ok_or_else(|| format!("unknown identity `{name}`"))?;
-        cell.get_or_init(|| self.login_once_per_run(name)).await.clone()
+        cell.get_or_init(|| self.login_once_per_run(name))
+            .await
+            .clone()
     }
 
     /// Under cargo-nextest, shares the login between the run's processes through the token cache.
@@ -157,7 +159,10 @@ impl Engine {
         };
         let target = self.target().to_owned();
         let (c, t, n) = (cache.clone(), target.clone(), name.to_owned());
-        let locked = tokio::task::spawn_blocking(move || c.lock(&t, &n)).await.ok().and_then(Result::ok);
+        let locked = tokio::task::spawn_blocking(move || c.lock(&t, &n))
+            .await
+            .ok()
+            .and_then(Result::ok);
         let Some(mut file) = locked else {
             return self.login(name).await;
         };

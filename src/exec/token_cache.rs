@@ -34,24 +34,40 @@ struct Entry {
 }
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// FNV-1a, enough to give each target its own file name.
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 impl TokenCache {
     /// The cache for this process: `Some` under cargo-nextest, `None` otherwise.
     pub fn from_env() -> Option<TokenCache> {
-        let run_id = std::env::var("NEXTEST_RUN_ID").ok().filter(|s| !s.is_empty())?;
+        let run_id = std::env::var("NEXTEST_RUN_ID")
+            .ok()
+            .filter(|s| !s.is_empty())?;
         let dir = crate::scan::target_dir().join("apiward").join("tokens");
         Some(TokenCache { dir, run_id })
     }
 
     fn path(&self, target: &str, identity: &str) -> PathBuf {
-        let safe: String = identity.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        let safe: String = identity
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
         self.dir.join(format!("{safe}-{:016x}.json", fnv(target)))
     }
 
@@ -76,7 +92,10 @@ impl TokenCache {
         file.seek(SeekFrom::Start(0)).ok()?;
         file.read_to_string(&mut text).ok()?;
         let e: Entry = serde_json::from_str(&text).ok()?;
-        (e.run_id == self.run_id && e.target == target && e.expires_at > now()).then_some(Cred { header: e.header, raw: e.raw })
+        (e.run_id == self.run_id && e.target == target && e.expires_at > now()).then_some(Cred {
+            header: e.header,
+            raw: e.raw,
+        })
     }
 
     /// Stores a credential in a locked file.
@@ -103,15 +122,27 @@ mod tests {
     #[test]
     fn entries_are_per_run_and_target() {
         let dir = tempfile::tempdir().expect("tmp");
-        let cache = TokenCache { dir: dir.path().to_path_buf(), run_id: "run-1".into() };
-        let cred = Cred { header: Some(("authorization".into(), "Bearer abc".into())), raw: "abc".into() };
+        let cache = TokenCache {
+            dir: dir.path().to_path_buf(),
+            run_id: "run-1".into(),
+        };
+        let cred = Cred {
+            header: Some(("authorization".into(), "Bearer abc".into())),
+            raw: "abc".into(),
+        };
         let mut f = cache.lock("http://t", "alice").expect("lock");
         assert!(cache.read(&mut f, "http://t").is_none());
         cache.write(&mut f, "http://t", &cred).expect("write");
-        assert_eq!(cache.read(&mut f, "http://t").map(|c| c.raw), Some("abc".to_owned()));
+        assert_eq!(
+            cache.read(&mut f, "http://t").map(|c| c.raw),
+            Some("abc".to_owned())
+        );
         assert!(cache.read(&mut f, "http://other").is_none());
         drop(f);
-        let other_run = TokenCache { dir: dir.path().to_path_buf(), run_id: "run-2".into() };
+        let other_run = TokenCache {
+            dir: dir.path().to_path_buf(),
+            run_id: "run-2".into(),
+        };
         let mut f = other_run.lock("http://t", "alice").expect("lock");
         assert!(other_run.read(&mut f, "http://t").is_none());
     }
