@@ -470,10 +470,14 @@ impl CheckPlanner<'_> {
                     }
                 }
             }
-            for a in s.control.iter().chain(&s.expect) {
+            // Order inside a step: request, control, capture, expect.
+            for a in &s.control {
                 self.check_assertion(a, ctx, skip, &runtime);
             }
             runtime.extend(s.capture.keys().cloned());
+            for a in &s.expect {
+                self.check_assertion(a, ctx, skip, &runtime);
+            }
         }
     }
 

@@ -141,38 +141,33 @@ pub fn run(
     } else {
         None
     };
+    let sink_for_ignored = sink.clone();
     let started = std::time::Instant::now();
-    for (t, tx) in to_run {
-        let engine = Arc::clone(&engine);
-        let records = Arc::clone(&records);
-        let sink = sink.clone();
-        let pb = pb.clone();
-        let findings = Arc::clone(&findings);
-        rt.spawn(async move {
-            let rec = engine.run_trial(&t).await;
-            if let Some(s) = &sink {
-                s.write(&rec);
-            }
-            if rec.outcome == Outcome::Finding {
-                findings.fetch_add(1, Ordering::Relaxed);
-            }
-            if let Some(pb) = &pb {
-                let secs = started.elapsed().as_secs_f64().max(0.001);
-                pb.set_message(format!(
-                    "· {} findings · {:.0} req/s",
-                    findings.load(Ordering::Relaxed),
-                    engine.requests_sent() as f64 / secs
-                ));
-                pb.inc(1);
-            }
-            records
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(rec.clone());
-            let _ = tx.send(rec);
-        });
-    }
-    if let Some(s) = &sink {
+    let (pb_done, records_done) = (pb.clone(), Arc::clone(&records));
+    let finish = move |rec: TrialRecord, engine: &Engine, tx: oneshot::Sender<TrialRecord>| {
+        if let Some(s) = &sink {
+            s.write(&rec);
+        }
+        if rec.outcome == Outcome::Finding {
+            findings.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(pb) = &pb_done {
+            let secs = started.elapsed().as_secs_f64().max(0.001);
+            pb.set_message(format!(
+                "· {} findings · {:.0} req/s",
+                findings.load(Ordering::Relaxed),
+                engine.requests_sent() as f64 / secs
+            ));
+            pb.inc(1);
+        }
+        records_done
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(rec.clone());
+        let _ = tx.send(rec);
+    };
+    rt.spawn(drive(Arc::clone(&engine), to_run, Arc::new(finish)));
+    if let Some(s) = &sink_for_ignored {
         for r in &ignored_records {
             s.write(r);
         }
@@ -188,6 +183,46 @@ pub fn run(
         conclusion,
         records: all,
     })
+}
+
+/// Which phase a trial runs in: safe checks first, then intrusive ones (bursts can make a target
+/// throttle everything after them), then destructive ones (they delete what others read).
+pub fn phase(t: &PlannedTrial) -> usize {
+    if t.check.is_destructive() {
+        2
+    } else if t.check.is_intrusive() {
+        1
+    } else {
+        0
+    }
+}
+
+type Finish = dyn Fn(TrialRecord, &Engine, oneshot::Sender<TrialRecord>) + Send + Sync;
+
+/// Logs every identity in, then runs the trials phase by phase, each phase fully concurrent
+/// (bounded by the engine's limits).
+async fn drive(
+    engine: Arc<Engine>,
+    trials: Vec<(PlannedTrial, oneshot::Sender<TrialRecord>)>,
+    finish: Arc<Finish>,
+) {
+    engine.prelogin().await;
+    let mut phases: [Vec<_>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    for (t, tx) in trials {
+        phases[phase(&t)].push((t, tx));
+    }
+    for batch in phases {
+        let mut set = tokio::task::JoinSet::new();
+        for (t, tx) in batch {
+            let engine = Arc::clone(&engine);
+            let finish = Arc::clone(&finish);
+            set.spawn(async move {
+                let rec = engine.run_trial(&t).await;
+                finish(rec, &engine, tx);
+            });
+        }
+        while set.join_next().await.is_some() {}
+    }
 }
 
 /// libtest's view of a record: pass, failed (finding or error, with its message) or ignored.

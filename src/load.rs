@@ -555,7 +555,11 @@ pub fn load_all_checks(
     let mut diags = Diagnostics::default();
     for d in dirs {
         match read_check_dir(d) {
-            Ok(files) => sources.extend(files),
+            Ok(files) => {
+                // A custom file at a built-in's path (validating `checks/` itself) replaces it.
+                sources.retain(|(p, _)| !files.iter().any(|(q, _)| q == p));
+                sources.extend(files)
+            }
             Err(e) => diags.extend(e),
         }
     }

@@ -6,10 +6,21 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-use std::sync::RwLock;
+use regex::Regex;
+use std::sync::{LazyLock, RwLock};
 
 /// What a secret is replaced with.
 pub const MASK: &str = "[REDACTED]";
+
+static JWT_SIGNATURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.)[A-Za-z0-9_-]{8,}")
+        .expect("jwt pattern")
+});
+
+static SESSION_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b((?:session|sess|sid|connect\.sid|access_token|refresh_token|id_token|api_key|apikey)[A-Za-z0-9_.-]*=)[^;&\s\x22']{8,}")
+        .expect("session pattern")
+});
 
 /// Shortest value treated as a secret: shorter ones would mask ordinary text.
 const MIN_LEN: usize = 4;
@@ -45,7 +56,10 @@ impl Redactor {
         needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
     }
 
-    /// Masks every registered secret in `text`.
+    /// Masks every registered secret in `text`, then credential-shaped values apiward did not
+    /// register (tokens of throw-away accounts a check created, session cookies the target set):
+    /// a JWT keeps its header and claims but loses its signature; a session-like cookie or
+    /// `access_token` parameter loses its value.
     pub fn redact(&self, text: &str) -> String {
         let needles = self.needles.read().unwrap_or_else(|e| e.into_inner());
         let mut out = text.to_owned();
@@ -54,7 +68,14 @@ impl Redactor {
                 out = out.replace(n.as_str(), MASK);
             }
         }
-        out
+        if out.contains("eyJ") {
+            out = JWT_SIGNATURE
+                .replace_all(&out, "${1}[REDACTED]")
+                .into_owned();
+        }
+        SESSION_VALUE
+            .replace_all(&out, "${1}[REDACTED]")
+            .into_owned()
     }
 
     /// True when no secret is registered.
@@ -88,6 +109,23 @@ mod tests {
         let b64 = STANDARD.encode("s3cr3t/pa ss");
         let text = format!("a s3cr3t/pa ss b {b64} c s3cr3t%2Fpa%20ss");
         assert_eq!(r.redact(&text), "a [REDACTED] b [REDACTED] c [REDACTED]");
+    }
+
+    #[test]
+    fn masks_unregistered_credentials() {
+        let r = Redactor::default();
+        let text = "set-cookie: session=abcdef0123456789; Path=/ and /me?access_token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJl";
+        let out = r.redact(text);
+        assert_eq!(
+            out,
+            "set-cookie: session=[REDACTED]; Path=/ and /me?access_token=[REDACTED]"
+        );
+        let jwt = r.redact("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJl");
+        assert_eq!(
+            jwt,
+            "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.[REDACTED]"
+        );
+        assert_eq!(r.redact("id=12345678901234"), "id=12345678901234");
     }
 
     #[test]

@@ -202,14 +202,21 @@ impl Scan {
     /// anything; returns the records sorted by name. For tests and embedding.
     pub async fn records(&self) -> Result<Vec<TrialRecord>, ScanError> {
         let (plan, engine) = self.prepare(false)?;
-        let mut set = tokio::task::JoinSet::new();
+        engine.prelogin().await;
+        let mut phases: [Vec<_>; 3] = [Vec::new(), Vec::new(), Vec::new()];
         for t in plan.trials {
-            let engine = Arc::clone(&engine);
-            set.spawn(async move { engine.run_trial(&t).await });
+            phases[harness::phase(&t)].push(t);
         }
         let mut out = Vec::new();
-        while let Some(r) = set.join_next().await {
-            out.push(r.map_err(|e| ScanError::Usage(format!("a trial panicked: {e}")))?);
+        for batch in phases {
+            let mut set = tokio::task::JoinSet::new();
+            for t in batch {
+                let engine = Arc::clone(&engine);
+                set.spawn(async move { engine.run_trial(&t).await });
+            }
+            while let Some(r) = set.join_next().await {
+                out.push(r.map_err(|e| ScanError::Usage(format!("a trial panicked: {e}")))?);
+            }
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)

@@ -19,16 +19,24 @@ static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
 });
 
 fn run_against(id: &str, config: LabConfig) -> Result<Vec<TrialRecord>, Failed> {
+    run_suite(Some(id), config)
+}
+
+/// Runs one check (or, with `None`, the whole library) with intrusive and destructive checks on,
+/// against a fresh lab.
+fn run_suite(id: Option<&str>, config: LabConfig) -> Result<Vec<TrialRecord>, Failed> {
     RT.block_on(async {
         let addr = "127.0.0.1:0".parse().expect("addr");
         let running = lab::start(addr, config)
             .await
             .map_err(|e| format!("lab: {e}"))?;
         let profile = Profile::lab().with_base_url(&running.base_url());
-        let scan = Scan::with_profile(profile)
+        let mut scan = Scan::with_profile(profile)
             .suite("owasp-api-top10")
-            .only([id])
             .everything();
+        if let Some(id) = id {
+            scan = scan.only([id]);
+        }
         let records = scan.records().await.map_err(|e| format!("{e}"));
         running.shutdown().await;
         Ok::<_, Failed>(records?)
@@ -82,6 +90,40 @@ fn hardened(id: &str) -> Result<(), Failed> {
     }
 }
 
+/// The whole library, intrusive and destructive checks included, in one run against one hardened
+/// lab: no finding and no error (checks must not disturb each other).
+fn full_suite_hardened() -> Result<(), Failed> {
+    let records = run_suite(None, LabConfig::hardened())?;
+    let bad: Vec<TrialRecord> = records
+        .into_iter()
+        .filter(|r| matches!(r.outcome, Outcome::Finding | Outcome::Error))
+        .collect();
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "findings or errors on the hardened lab:\n{}",
+            describe(&bad)
+        )
+        .into())
+    }
+}
+
+/// The whole library against one vulnerable lab: findings in every one of the twelve categories.
+fn full_suite_vulnerable() -> Result<(), Failed> {
+    let records = run_suite(None, LabConfig::vulnerable())?;
+    let categories: std::collections::BTreeSet<&str> = records
+        .iter()
+        .filter(|r| r.outcome == Outcome::Finding)
+        .map(|r| r.category.as_str())
+        .collect();
+    if categories.len() == 12 {
+        Ok(())
+    } else {
+        Err(format!("findings only in {categories:?}").into())
+    }
+}
+
 fn main() {
     let args = Arguments::from_args();
     let ids = Arc::new(apiward::builtin_check_ids());
@@ -94,5 +136,7 @@ fn main() {
         let b = id.clone();
         trials.push(Trial::test(format!("hardened::{id}"), move || hardened(&b)));
     }
+    trials.push(Trial::test("suite::full-hardened", full_suite_hardened));
+    trials.push(Trial::test("suite::full-vulnerable", full_suite_vulnerable));
     libtest_mimic::run(&args, trials).exit();
 }

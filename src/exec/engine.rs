@@ -138,6 +138,16 @@ impl Engine {
         http::send(&self.client, b, &self.limits).await
     }
 
+    /// Logs every identity in before the first trial, so that a check that makes the target
+    /// throttle (a login burst) cannot lock identities out. Failures are kept and reported by the
+    /// trials that use the identity.
+    pub async fn prelogin(&self) {
+        let names: Vec<String> = self.logins.keys().cloned().collect();
+        for name in names {
+            let _ = self.credential(&name).await;
+        }
+    }
+
     /// The credential of `name`, logging in once per run when the identity has a login flow.
     async fn credential(&self, name: &str) -> Result<Cred, String> {
         if name == ANONYMOUS {
@@ -401,7 +411,14 @@ impl Engine {
             if let Some(r) = r {
                 for (name, cap) in &s.capture {
                     match judge::capture(&cap.value, r) {
-                        Ok(v) => extra.push((name.clone(), crate::template::to_value(&v))),
+                        Ok(v) => {
+                            if let serde_json::Value::String(text) = &v
+                                && sensitive_name(name)
+                            {
+                                self.redactor.add(text);
+                            }
+                            extra.push((name.clone(), crate::template::to_value(&v)))
+                        }
                         Err(e) => {
                             return (
                                 Outcome::Error,
@@ -483,4 +500,24 @@ impl Engine {
             duration_ms: r.map(|r| r.duration_ms).unwrap_or(0.0),
         }
     }
+}
+
+/// Captures whose names say they hold a credential are redacted like identity secrets.
+fn sensitive_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "session",
+        "cookie",
+        "credential",
+        "apikey",
+        "api_key",
+        "auth",
+        "jwt",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
 }
