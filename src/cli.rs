@@ -219,9 +219,13 @@ pub struct DemoArgs {
     /// Where reports are written.
     #[arg(long, default_value = "target/apiward/demo")]
     pub out: PathBuf,
-    /// Also run intrusive checks (bursts, injection payloads) against the labs.
+    /// Suite to run against both labs.
+    #[arg(long, default_value = "owasp-api-top10")]
+    pub suite: String,
+    /// Run only safe checks (by default the demo also runs the intrusive and destructive checks,
+    /// which is fine against its own throw-away labs and must be opted into against real targets).
     #[arg(long)]
-    pub intrusive: bool,
+    pub safe_only: bool,
 }
 
 /// Parses the process arguments and runs; returns the exit code.

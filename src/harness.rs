@@ -185,10 +185,16 @@ pub fn run(
     })
 }
 
-/// Which phase a trial runs in: safe checks first, then intrusive ones (bursts can make a target
-/// throttle everything after them), then destructive ones (they delete what others read).
+/// Number of phases a run goes through.
+pub const PHASES: usize = 4;
+
+/// Which phase a trial runs in: safe checks first, then intrusive ones, then checks tagged `burst`
+/// (they can make a target throttle or lock out everything after them), then destructive ones
+/// (they delete what others read).
 pub fn phase(t: &PlannedTrial) -> usize {
     if t.check.is_destructive() {
+        3
+    } else if t.check.info().tags.iter().any(|x| x == "burst") {
         2
     } else if t.check.is_intrusive() {
         1
@@ -207,7 +213,7 @@ async fn drive(
     finish: Arc<Finish>,
 ) {
     engine.prelogin().await;
-    let mut phases: [Vec<_>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    let mut phases: [Vec<_>; PHASES] = Default::default();
     for (t, tx) in trials {
         phases[phase(&t)].push((t, tx));
     }

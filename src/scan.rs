@@ -203,7 +203,7 @@ impl Scan {
     pub async fn records(&self) -> Result<Vec<TrialRecord>, ScanError> {
         let (plan, engine) = self.prepare(false)?;
         engine.prelogin().await;
-        let mut phases: [Vec<_>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        let mut phases: [Vec<_>; harness::PHASES] = Default::default();
         for t in plan.trials {
             phases[harness::phase(&t)].push(t);
         }
