@@ -61,12 +61,8 @@ pub struct TestArgs {
     destructive: bool,
     #[command(flatten)]
     reports: ReportFlags,
-    /// Fail (exit 101) when the score is below SCORE.
-    #[arg(long, value_name = "SCORE")]
-    fail_under: Option<u8>,
-    /// Fail on findings at or above SEVERITY (errors always fail). Default: any finding fails.
-    #[arg(long, value_name = "SEVERITY")]
-    fail_on: Option<SeverityArg>,
+    #[command(flatten)]
+    gate: GateFlags,
     /// Override the profile's concurrency (requests in flight).
     #[arg(long)]
     concurrency: Option<usize>,
@@ -191,10 +187,17 @@ struct ReportArgs {
     inputs: Vec<PathBuf>,
     #[command(flatten)]
     reports: ReportFlags,
+    #[command(flatten)]
+    gate: GateFlags,
+}
+
+/// CI gates shared by `test` and `report`.
+#[derive(Debug, Args, Clone, Default)]
+struct GateFlags {
     /// Fail (exit 101) when the score is below SCORE.
     #[arg(long, value_name = "SCORE")]
     fail_under: Option<u8>,
-    /// Fail on findings at or above SEVERITY.
+    /// Fail on findings at or above SEVERITY (errors always fail). Default: any finding fails.
     #[arg(long, value_name = "SEVERITY")]
     fail_on: Option<SeverityArg>,
 }
@@ -283,8 +286,8 @@ fn test(a: TestArgs) -> ExitCode {
         intrusive: a.intrusive,
         destructive: a.destructive,
         reports: a.reports.paths(),
-        fail_under: a.fail_under,
-        fail_on: a.fail_on.map(Into::into),
+        fail_under: a.gate.fail_under,
+        fail_on: a.gate.fail_on.map(Into::into),
         engine: EngineOptions {
             concurrency: a.concurrency,
             rps: a.rps,
@@ -416,7 +419,7 @@ fn report(a: ReportArgs) -> Result<ExitCode, ScanError> {
             .map_err(|e| ScanError::Usage(format!("cannot write {}: {e}", out.display())))?;
     }
     print!("{}", crate::report::render_table(&score, false));
-    let gate = crate::reporting::gate_of(a.fail_under, a.fail_on.map(Into::into));
+    let gate = crate::reporting::gate_of(a.gate.fail_under, a.gate.fail_on.map(Into::into));
     Ok(match crate::report::meets_gate(&records, &score, &gate) {
         Ok(()) => ExitCode::SUCCESS,
         Err(fails) => {

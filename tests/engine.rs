@@ -6,33 +6,13 @@ mod common;
 use common::{TARGETS, apiward, outcomes, text};
 use std::sync::atomic::Ordering;
 
-fn run_engine(extra: &[&str]) -> (std::process::Output, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let base = format!("http://{}", TARGETS.api);
-    let mut args = vec![
-        "test",
-        "--profile",
-        "tests/fixtures/engine/profile.yaml",
-        "--base-url",
-        &base,
-        "--no-builtin",
-        "--checks",
-        "tests/fixtures/engine/checks",
-        "--suite",
-        "owasp-api-top10",
-    ];
-    args.extend_from_slice(extra);
-    let out = apiward(&args, dir.path());
-    (out, dir)
-}
-
 #[test]
 fn outcomes_of_every_fixture() {
     let before_login = TARGETS.login_hits.load(Ordering::SeqCst);
     let before_outside = TARGETS.outside_hits.load(Ordering::SeqCst);
     let junit = tempfile::NamedTempFile::new().expect("tmp");
     let junit_path = junit.path().to_string_lossy().into_owned();
-    let (out, dir) = run_engine(&["--junit", &junit_path]);
+    let (out, dir) = common::run_fixtures(&["--junit", &junit_path]);
     let stdout = text(&out.stdout);
     assert_eq!(
         out.status.code(),

@@ -2,26 +2,12 @@
 
 mod common;
 
-use common::{TARGETS, apiward, outcomes, text};
+use common::{outcomes, text};
 
 fn run(extra: &[&str]) -> (std::process::Output, Vec<String>) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let base = format!("http://{}", TARGETS.api);
-    let mut args = vec![
-        "test",
-        "--profile",
-        "tests/fixtures/engine/profile.yaml",
-        "--base-url",
-        &base,
-        "--no-builtin",
-        "--checks",
-        "tests/fixtures/engine/checks",
-        "--suite",
-        "owasp-api-top10",
-        "--no-score",
-    ];
+    let mut args = vec!["--no-score"];
     args.extend_from_slice(extra);
-    let out = apiward(&args, dir.path());
+    let (out, dir) = common::run_fixtures(&args);
     let names = outcomes(dir.path())
         .into_iter()
         .map(|(n, o, _)| format!("{n}={o}"))

@@ -252,3 +252,25 @@ pub fn outcomes(results_dir: &Path) -> Vec<(String, String, String)> {
     out.sort();
     out
 }
+
+/// Runs `apiward test` against the well-behaved target with the engine fixtures, in a private
+/// target dir (returned with the output so its results file can be read).
+pub fn run_fixtures(extra: &[&str]) -> (Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let base = format!("http://{}", TARGETS.api);
+    let mut args = vec![
+        "test",
+        "--profile",
+        "tests/fixtures/engine/profile.yaml",
+        "--base-url",
+        &base,
+        "--no-builtin",
+        "--checks",
+        "tests/fixtures/engine/checks",
+        "--suite",
+        "owasp-api-top10",
+    ];
+    args.extend_from_slice(extra);
+    let out = apiward(&args, dir.path());
+    (out, dir)
+}
