@@ -186,7 +186,7 @@ WIRE_LOOP16=$(grep -o 'loop_ms=[0-9.]*' "$OUT/log/wire_c16.out" | cut -d= -f2)
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))," \
     "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr);" \
     "load average $LOAD_BEFORE before, $LOAD_AFTER after. apiward $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')" \
-    "(working tree), $(rustc --version | cut -d' ' -f1-2). Target: nginx $(/usr/sbin/nginx -v 2>&1 | cut -d/ -f2) on 127.0.0.1:18080."
+    "(working tree; binary built $(date -u -r "$APIWARD" '+%H:%M UTC')), $(rustc --version | cut -d' ' -f1-2). Target: nginx $(/usr/sbin/nginx -v 2>&1 | cut -d/ -f2) on 127.0.0.1:18080."
   echo "$RUNS rounds, variants interleaved; wall = whole process (start-up included), median of the runs; peak RSS = max over the runs; measured in ${BENCH_SECS} s."
   echo
   echo "| workload | wall (median) | min–max | CPU user+sys (median) | runs | rate (at median wall) | peak RSS |"

@@ -268,6 +268,35 @@ pub fn query_secrets(r: &Response) -> Result<Queried, String> {
     ))
 }
 
+static REGEX_CACHE: LazyLock<
+    std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<Regex>>>,
+> = LazyLock::new(Default::default);
+
+/// Compiles `pattern` once per run: assertions are evaluated per trial, often thousands of times.
+pub fn regex(pattern: &str) -> Result<std::sync::Arc<Regex>, String> {
+    if let Some(rx) = REGEX_CACHE
+        .read()
+        .ok()
+        .and_then(|c| c.get(pattern).cloned())
+    {
+        return Ok(rx);
+    }
+    let rx = std::sync::Arc::new(Regex::new(pattern).map_err(|e| {
+        format!(
+            "invalid regex: {}",
+            e.to_string().lines().last().unwrap_or_default()
+        )
+    })?);
+    if let Ok(mut cache) = REGEX_CACHE.write() {
+        // Patterns come from check files; the bound only guards against templated ones.
+        if cache.len() > 4096 {
+            cache.clear();
+        }
+        cache.insert(pattern.to_owned(), std::sync::Arc::clone(&rx));
+    }
+    Ok(rx)
+}
+
 /// Outcome of judging one value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -314,12 +343,7 @@ fn eval_positive(p: &Predicate, got: &Queried) -> Result<(bool, String), String>
         return Ok((ok, format!("to contain {}", short(want))));
     }
     if let Some(re) = &p.matches {
-        let rx = Regex::new(re).map_err(|e| {
-            format!(
-                "invalid regex: {}",
-                e.to_string().lines().last().unwrap_or_default()
-            )
-        })?;
+        let rx = regex(re)?;
         let ok = vals.iter().any(|v| rx.is_match(&text_of(v)));
         return Ok((ok, format!("to match /{re}/")));
     }

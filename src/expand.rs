@@ -67,7 +67,7 @@ pub fn render(env: &Environment<'_>, src: &str, ctx: &Value) -> Result<String, m
     if !is_template(src) {
         return Ok(src.to_owned());
     }
-    env.render_str(src, ctx)
+    env.get_template(src)?.render(ctx)
 }
 
 /// True when `s` contains template syntax.
@@ -154,6 +154,7 @@ pub fn plan(
             identities: &identity_names,
             diags: Diagnostics::default(),
             seen: HashSet::new(),
+            undeclared: std::collections::HashMap::new(),
         };
         let mut planned = planner.plan_check(opts);
         diags.extend(planner.diags);
@@ -170,6 +171,7 @@ struct CheckPlanner<'a> {
     identities: &'a [String],
     diags: Diagnostics,
     seen: HashSet<(usize, usize, String)>,
+    undeclared: std::collections::HashMap<String, Arc<HashSet<String>>>,
 }
 
 impl CheckPlanner<'_> {
@@ -395,14 +397,18 @@ impl CheckPlanner<'_> {
         if !is_template(src) {
             return Some(src.to_owned());
         }
-        let tmpl = match self.env.template_from_str(src) {
+        let tmpl = match self.env.get_template(src) {
             Ok(t) => t,
             Err(e) => {
                 self.error("template syntax error", template::describe(&e), at);
                 return None;
             }
         };
-        let used = tmpl.undeclared_variables(false);
+        let used = Arc::clone(
+            self.undeclared
+                .entry(src.to_owned())
+                .or_insert_with(|| Arc::new(tmpl.undeclared_variables(false))),
+        );
         if used.iter().any(|u| runtime.contains(u)) {
             let unknown: BTreeSet<&String> = used
                 .iter()
@@ -533,9 +539,10 @@ impl CheckPlanner<'_> {
         for text in [p.path.as_deref(), p.name.as_deref()].into_iter().flatten() {
             self.check_template(text, a, ctx, skip, runtime);
         }
-        if let Some(m) = &p.matches
+        // Literal patterns were compiled at load time; templated ones are checked once rendered.
+        if let Some(m) = p.matches.as_ref().filter(|m| is_template(m))
             && let Some(rendered) = self.check_template(m, a, ctx, skip, runtime)
-            && let Err(e) = regex::Regex::new(&rendered)
+            && let Err(e) = crate::assert::regex(&rendered)
         {
             self.error(
                 "invalid regex",

@@ -205,26 +205,49 @@ pub fn phase(t: &PlannedTrial) -> usize {
 
 type Finish = dyn Fn(TrialRecord, &Engine, oneshot::Sender<TrialRecord>) + Send + Sync;
 
-/// Logs every identity in, then runs the trials phase by phase, each phase fully concurrent
-/// (bounded by the engine's limits).
 async fn drive(
     engine: Arc<Engine>,
     trials: Vec<(PlannedTrial, oneshot::Sender<TrialRecord>)>,
     finish: Arc<Finish>,
 ) {
+    let (planned, senders): (Vec<_>, Vec<_>) = trials.into_iter().unzip();
+    let senders: Vec<Mutex<Option<oneshot::Sender<TrialRecord>>>> =
+        senders.into_iter().map(|s| Mutex::new(Some(s))).collect();
+    let done = move |i: usize, rec: TrialRecord, engine: &Engine| {
+        if let Some(tx) = senders[i].lock().unwrap_or_else(|e| e.into_inner()).take() {
+            finish(rec, engine, tx);
+        }
+    };
+    run_phases(engine, planned, Arc::new(done)).await;
+}
+
+/// Receives each finished trial with its index in the list given to [`run_phases`].
+pub type Done = dyn Fn(usize, TrialRecord, &Engine) + Send + Sync;
+
+/// Logs every identity in, then runs the trials phase by phase. Within a phase a pool of as many
+/// workers as the engine allows requests in flight takes trials in order from a queue, so memory
+/// holds planned trials and finished records, never thousands of suspended tasks.
+pub async fn run_phases(engine: Arc<Engine>, trials: Vec<PlannedTrial>, done: Arc<Done>) {
     engine.prelogin().await;
-    let mut phases: [Vec<_>; PHASES] = Default::default();
-    for (t, tx) in trials {
-        phases[phase(&t)].push((t, tx));
+    let mut phases: [std::collections::VecDeque<(usize, PlannedTrial)>; PHASES] =
+        Default::default();
+    for (i, t) in trials.into_iter().enumerate() {
+        phases[phase(&t)].push_back((i, t));
     }
     for batch in phases {
+        let workers = engine.concurrency().min(batch.len());
+        let queue = Arc::new(Mutex::new(batch));
         let mut set = tokio::task::JoinSet::new();
-        for (t, tx) in batch {
-            let engine = Arc::clone(&engine);
-            let finish = Arc::clone(&finish);
+        for _ in 0..workers {
+            let (engine, queue, done) =
+                (Arc::clone(&engine), Arc::clone(&queue), Arc::clone(&done));
             set.spawn(async move {
-                let rec = engine.run_trial(&t).await;
-                finish(rec, &engine, tx);
+                loop {
+                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                    let Some((i, t)) = next else { break };
+                    let rec = engine.run_trial(&t).await;
+                    done(i, rec, &engine);
+                }
             });
         }
         while set.join_next().await.is_some() {}

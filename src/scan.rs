@@ -202,22 +202,13 @@ impl Scan {
     /// anything; returns the records sorted by name. For tests and embedding.
     pub async fn records(&self) -> Result<Vec<TrialRecord>, ScanError> {
         let (plan, engine) = self.prepare(false)?;
-        engine.prelogin().await;
-        let mut phases: [Vec<_>; harness::PHASES] = Default::default();
-        for t in plan.trials {
-            phases[harness::phase(&t)].push(t);
-        }
-        let mut out = Vec::new();
-        for batch in phases {
-            let mut set = tokio::task::JoinSet::new();
-            for t in batch {
-                let engine = Arc::clone(&engine);
-                set.spawn(async move { engine.run_trial(&t).await });
-            }
-            while let Some(r) = set.join_next().await {
-                out.push(r.map_err(|e| ScanError::Usage(format!("a trial panicked: {e}")))?);
-            }
-        }
+        let out = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = Arc::clone(&out);
+        let done = move |_: usize, rec: TrialRecord, _: &Engine| {
+            sink.lock().unwrap_or_else(|e| e.into_inner()).push(rec);
+        };
+        harness::run_phases(engine, plan.trials, Arc::new(done)).await;
+        let mut out = std::mem::take(&mut *out.lock().unwrap_or_else(|e| e.into_inner()));
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
@@ -234,6 +225,15 @@ impl Scan {
         {
             profile = profile.with_base_url(&url);
         }
+        let mut engine_opts = self.engine.clone();
+        if serial {
+            // --test-threads=1 means one at a time, as with cargo test.
+            engine_opts.concurrency = Some(1);
+        }
+        let client = {
+            let (p, o) = (profile.clone(), engine_opts.clone());
+            std::thread::spawn(move || Engine::client(&p, &o))
+        };
         let checks = crate::load::load_all_checks(&self.checks_dirs, self.builtin)?;
         let suite = crate::load::load_suite(&self.suite)?;
         let selected: Vec<Arc<Check>> = crate::select::select(&suite, &checks)
@@ -254,13 +254,12 @@ impl Scan {
                 suite.name
             )));
         }
-        let mut engine_opts = self.engine.clone();
-        if serial {
-            // --test-threads=1 means one at a time, as with cargo test.
-            engine_opts.concurrency = Some(1);
-        }
+        let client = client
+            .join()
+            .map_err(|_| ScanError::Usage("building the HTTP client panicked".into()))?
+            .map_err(ScanError::Usage)?;
         let engine = Arc::new(
-            Engine::new(env, profile, plan.globals.clone(), &engine_opts)
+            Engine::new(env, profile, plan.globals.clone(), &engine_opts, client)
                 .map_err(ScanError::Usage)?,
         );
         Ok((plan, engine))

@@ -148,6 +148,9 @@ pub fn environment() -> Environment<'static> {
     {
         env.set_syntax(syntax);
     }
+    // Templates are check fields; the loader hands the name back as the source, so that each
+    // distinct field is compiled once per run and then served from the environment's cache.
+    env.set_loader(|name| Ok(Some(name.to_owned())));
     env.add_filter("b64encode", |s: String| STANDARD.encode(s.as_bytes()));
     env.add_filter("b64url", |s: String| URL_SAFE_NO_PAD.encode(s.as_bytes()));
     env.add_filter("b64decode", b64decode);

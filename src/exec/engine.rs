@@ -41,6 +41,7 @@ pub struct Engine {
     limits: SendLimits,
     limiter: Option<DefaultDirectRateLimiter>,
     inflight: Semaphore,
+    concurrency: usize,
     logins: HashMap<String, OnceCell<Result<Cred, String>>>,
     /// Secrets to mask in every output.
     pub redactor: Redactor,
@@ -50,18 +51,15 @@ pub struct Engine {
 
 impl Engine {
     /// Builds the engine for a validated profile.
-    pub fn new(
-        env: Environment<'static>,
-        profile: Profile,
-        globals: Vec<(String, Value)>,
-        opts: &EngineOptions,
-    ) -> Result<Self, String> {
+    /// Builds the HTTP client for a profile: no redirects (steps follow them within scope), no
+    /// system proxy, the profile's timeouts, TLS verification unless the profile turns it off.
+    /// Loading the root certificates takes a few milliseconds, so callers may build it on another
+    /// thread while checks load.
+    pub fn client(profile: &Profile, opts: &EngineOptions) -> Result<reqwest::Client, String> {
         crate::install_crypto_provider();
         let f = &profile.file;
-        let base =
-            url::Url::parse(&f.base_url.value).map_err(|e| format!("invalid base URL: {e}"))?;
         let concurrency = opts.concurrency.unwrap_or(f.limits.concurrency).max(1);
-        let client = reqwest::Client::builder()
+        reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .connect_timeout(Duration::from_millis(f.limits.timeout_ms))
@@ -69,7 +67,21 @@ impl Engine {
             .tls_danger_accept_invalid_certs(!f.tls_verify)
             .user_agent(concat!("apiward/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))
+    }
+
+    /// Builds the engine for a validated profile with a client from [`Engine::client`].
+    pub fn new(
+        env: Environment<'static>,
+        profile: Profile,
+        globals: Vec<(String, Value)>,
+        opts: &EngineOptions,
+        client: reqwest::Client,
+    ) -> Result<Self, String> {
+        let f = &profile.file;
+        let base =
+            url::Url::parse(&f.base_url.value).map_err(|e| format!("invalid base URL: {e}"))?;
+        let concurrency = opts.concurrency.unwrap_or(f.limits.concurrency).max(1);
         let rps = opts.rps.unwrap_or(f.limits.rps);
         let limiter = NonZeroU32::new(rps).map(|r| {
             RateLimiter::direct(
@@ -104,11 +116,17 @@ impl Engine {
             base,
             limiter,
             inflight: Semaphore::new(concurrency),
+            concurrency,
             logins,
             redactor,
             requests: AtomicU64::new(0),
             token_cache: super::token_cache::TokenCache::from_env(),
         })
+    }
+
+    /// Requests in flight at most.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
     }
 
     /// Requests sent so far (trials and logins).
@@ -251,6 +269,10 @@ impl Engine {
             return rec;
         }
         let (outcome, message, location) = self.execute(t, &mut rec.evidence).await;
+        if outcome == Outcome::Pass {
+            // Evidence explains findings and errors; keeping it for passes would only cost memory.
+            rec.evidence.clear();
+        }
         rec.outcome = outcome;
         rec.message = message.map(|m| self.redactor.redact(&m));
         rec.location = location;

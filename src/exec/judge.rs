@@ -167,7 +167,7 @@ pub fn capture(c: &crate::model::Capture, r: &Response) -> Result<serde_json::Va
         };
     }
     if let Some(re) = &c.regex {
-        let rx = regex::Regex::new(re).map_err(|e| e.to_string())?;
+        let rx = crate::assert::regex(re)?;
         let text = match assert::query_body(r)? {
             Queried::One(serde_json::Value::String(s)) => s,
             _ => String::new(),
