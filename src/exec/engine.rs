@@ -19,6 +19,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{OnceCell, Semaphore};
 
+/// One exchange as it happened, turned into redacted [`Exchange`] evidence only when the trial
+/// does not pass.
+struct RawExchange {
+    step: usize,
+    built: Built,
+    url: Option<url::Url>,
+    response: Option<Response>,
+}
+
 /// Largest body excerpt kept as evidence.
 const EXCERPT: usize = 4096;
 
@@ -268,10 +277,15 @@ impl Engine {
             rec.message = Some(reason.clone());
             return rec;
         }
-        let (outcome, message, location) = self.execute(t, &mut rec.evidence).await;
-        if outcome == Outcome::Pass {
-            // Evidence explains findings and errors; keeping it for passes would only cost memory.
-            rec.evidence.clear();
+        let mut raw = Vec::new();
+        let (outcome, message, location) = self.execute(t, &mut raw).await;
+        // Evidence explains findings and errors; for passes, building and redacting it would only
+        // cost time and memory.
+        if outcome != Outcome::Pass {
+            rec.evidence = raw
+                .iter()
+                .map(|x| self.exchange(x.step, &x.built, x.url.as_ref(), x.response.as_ref()))
+                .collect();
         }
         rec.outcome = outcome;
         rec.message = message.map(|m| self.redactor.redact(&m));
@@ -308,7 +322,7 @@ impl Engine {
     async fn execute(
         &self,
         t: &PlannedTrial,
-        evidence: &mut Vec<Exchange>,
+        evidence: &mut Vec<RawExchange>,
     ) -> (Outcome, Option<String>, Option<String>) {
         let check = &t.check;
         let mut extra: Vec<(String, Value)> = Vec::new();
@@ -332,7 +346,7 @@ impl Engine {
             let ctx = context(self.globals_ref(), &t.bindings, &extra);
             let where_ = |sp: &Spanned<crate::model::AssertionKind>| check.loc(sp);
             let step_name = s.name.clone().unwrap_or_else(|| format!("step {}", i + 1));
-            let mut response: Option<Response> = None;
+            let mut responded = false;
             let mut line = String::new();
             if let Some(req) = &s.request {
                 let identity = match &req.value.identity {
@@ -375,7 +389,12 @@ impl Engine {
                     let sent = match self.send(&built).await {
                         Ok(sent) => sent,
                         Err(e) => {
-                            evidence.push(self.exchange(i, &built, None, None));
+                            evidence.push(RawExchange {
+                                step: i,
+                                built: built.clone(),
+                                url: None,
+                                response: None,
+                            });
                             return (
                                 Outcome::Error,
                                 Some(format!(
@@ -396,18 +415,22 @@ impl Engine {
                             )
                         });
                     if last || holds {
-                        evidence.push(self.exchange(
-                            i,
-                            &built,
-                            Some(&sent.url),
-                            Some(&sent.response),
-                        ));
-                        response = Some(sent.response);
+                        evidence.push(RawExchange {
+                            step: i,
+                            built: built.clone(),
+                            url: Some(sent.url),
+                            response: Some(sent.response),
+                        });
+                        responded = true;
                         break;
                     }
                 }
             }
-            let r = response.as_ref();
+            let r = if responded {
+                evidence.last().and_then(|x| x.response.as_ref())
+            } else {
+                None
+            };
             for a in &s.control {
                 match judge::judge(&self.env, &a.value, r, &ctx) {
                     Judged::Pass => {}
