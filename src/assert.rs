@@ -6,7 +6,6 @@
 //! because an unknown answer must never pass as a secure one.
 
 use crate::model::Predicate;
-use jsonpath_rust::JsonPath;
 use regex::Regex;
 use serde_json::Value;
 use std::sync::LazyLock;
@@ -132,14 +131,49 @@ pub fn query_jsonpath(r: &Response, path: &str) -> Result<Queried, String> {
     jsonpath(&json, path)
 }
 
-/// Evaluates a JSONPath over a JSON value.
-pub fn jsonpath(json: &Value, path: &str) -> Result<Queried, String> {
-    let found = json.query(path).map_err(|e| {
+static JSONPATH_CACHE: LazyLock<
+    std::sync::RwLock<
+        std::collections::HashMap<String, std::sync::Arc<jsonpath_rust::parser::model::JpQuery>>,
+    >,
+> = LazyLock::new(Default::default);
+
+/// Parses a JSONPath once per run.
+fn parsed_jsonpath(
+    path: &str,
+) -> Result<std::sync::Arc<jsonpath_rust::parser::model::JpQuery>, String> {
+    if let Some(q) = JSONPATH_CACHE
+        .read()
+        .ok()
+        .and_then(|c| c.get(path).cloned())
+    {
+        return Ok(q);
+    }
+    let q = std::sync::Arc::new(jsonpath_rust::parser::parse_json_path(path).map_err(|e| {
         format!(
             "invalid JSONPath `{path}`: {}",
             e.to_string().lines().next().unwrap_or_default()
         )
-    })?;
+    })?);
+    if let Ok(mut cache) = JSONPATH_CACHE.write() {
+        if cache.len() > 4096 {
+            cache.clear();
+        }
+        cache.insert(path.to_owned(), std::sync::Arc::clone(&q));
+    }
+    Ok(q)
+}
+
+/// Evaluates a JSONPath over a JSON value.
+pub fn jsonpath(json: &Value, path: &str) -> Result<Queried, String> {
+    let query = parsed_jsonpath(path)?;
+    let found: Vec<&Value> = jsonpath_rust::query::js_path_process(&query, json)
+        .map(|refs| refs.into_iter().map(|r| r.val).collect())
+        .map_err(|e| {
+            format!(
+                "invalid JSONPath `{path}`: {}",
+                e.to_string().lines().next().unwrap_or_default()
+            )
+        })?;
     Ok(match found.len() {
         0 => Queried::Missing,
         1 => Queried::One(found[0].clone()),

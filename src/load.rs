@@ -521,8 +521,30 @@ pub fn load_checks(sources: &[(String, String)]) -> Result<Vec<Check>, Diagnosti
     let mut diags = Diagnostics::default();
     let mut checks = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for (path, src) in sources {
-        match load_check(path, src) {
+    // Parsing is independent per file: split it across threads (start-up time with the embedded
+    // library), then check ids in the original order so messages stay deterministic.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let chunk = sources.len().div_ceil(threads).max(1);
+    let parsed: Vec<Result<Check, Diagnostics>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = sources
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(p, s)| load_check(p, s))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for ((path, src), result) in sources.iter().zip(parsed) {
+        match result {
             Ok(c) => {
                 if let Some(first) = seen.get(c.id()) {
                     let (l, col) = line_col(&c.file.id);
