@@ -587,3 +587,77 @@ fn default_label(bindings: &[(String, Value)]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{load_check, load_profile_str};
+
+    fn plan_one(check: &str) -> Result<Vec<PlannedTrial>, Diagnostics> {
+        let profile = load_profile_str(
+            "p.yaml",
+            "base_url: http://127.0.0.1:9\nendpoints:\n  - { path: /a, tags: [x] }\n  - { path: \"/b/{id}\", params: { id: 7 }, tags: [x] }\n  - { path: /c }\n",
+        )
+        .expect("profile");
+        let c = Arc::new(load_check("checks/inventory/m.yaml", check).expect("check"));
+        let env = crate::template::environment();
+        plan(&env, &[c], &profile, &PlanOptions::default()).map(|p| p.trials)
+    }
+
+    const HEAD: &str =
+        "id: m\ninfo: { name: m, category: inventory, severity: low, tags: [safe] }\n";
+
+    #[test]
+    fn product_zip_and_dependent_keys() {
+        let names = |ts: Vec<PlannedTrial>| ts.into_iter().map(|t| t.name).collect::<Vec<_>>();
+        let steps =
+            "steps:\n  - request: { path: /x }\n    expect: [ { status: { equals: 200 } } ]\n";
+        let product = format!("{HEAD}for_each:\n  a: [1, 2]\n  b: [p, q]\n{steps}");
+        assert_eq!(
+            names(plan_one(&product).expect("plan")),
+            [
+                "inventory::m[1, p]",
+                "inventory::m[1, q]",
+                "inventory::m[2, p]",
+                "inventory::m[2, q]"
+            ]
+        );
+        let zip = format!("{HEAD}for_each:\n  a: [1, 2]\n  b: [p, q]\nzip: true\n{steps}");
+        assert_eq!(
+            names(plan_one(&zip).expect("plan")),
+            ["inventory::m[1, p]", "inventory::m[2, q]"]
+        );
+        let dependent = format!(
+            "{HEAD}for_each:\n  endpoint: \"{{{{ endpoints | with_tag('x') }}}}\"\n  p: \"{{{{ endpoint.params | list }}}}\"\nlabel: \"{{{{ endpoint.label }}}} {{{{ p }}}}\"\n{steps}"
+        );
+        assert_eq!(
+            names(plan_one(&dependent).expect("plan")),
+            ["inventory::m[GET /b/{id} id]"]
+        );
+        let unequal = format!("{HEAD}for_each:\n  a: [1, 2]\n  b: [x]\nzip: true\n{steps}");
+        let err = plan_one(&unequal)
+            .err()
+            .expect("unequal zip is an error")
+            .to_string();
+        assert!(err.contains("zip of unequal lists"), "{err}");
+    }
+
+    #[test]
+    fn undefined_variables_are_found_at_plan_time_and_captures_are_known() {
+        let bad = format!(
+            "{HEAD}steps:\n  - request: {{ path: \"/x/{{{{ nope }}}}\" }}\n    expect: [ {{ status: {{ equals: 200 }} }} ]\n"
+        );
+        let err = plan_one(&bad).err().expect("error").to_string();
+        assert!(err.contains("checks/inventory/m.yaml:4:22"), "{err}");
+        assert!(err.contains("`nope` is undefined"), "{err}");
+        let ok = format!(
+            "{HEAD}steps:\n  - request: {{ path: /x }}\n    capture: {{ id: {{ jsonpath: $.id }} }}\n    expect: [ {{ jsonpath: {{ path: $.id, equals: \"{{{{ id }}}}\" }} }} ]\n  - request: {{ path: \"/y/{{{{ id }}}}\" }}\n    expect: [ {{ status: {{ equals: 200 }} }} ]\n"
+        );
+        assert_eq!(
+            plan_one(&ok)
+                .expect("captures are defined for later use")
+                .len(),
+            1
+        );
+    }
+}

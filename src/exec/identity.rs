@@ -53,3 +53,58 @@ pub fn render_credential(
     }
     Ok(Cred::default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Basic, NameValue};
+
+    fn cred(c: Credential) -> Cred {
+        let env = crate::template::environment();
+        let ident = Identity {
+            credential: Some(c),
+            ..Identity::default()
+        };
+        let ctx = crate::template::to_value(serde_json::json!({"secrets": {"k": "s3cr3t"}}));
+        render_credential(&env, &ident, &ctx).expect("credential")
+    }
+
+    #[test]
+    fn every_credential_kind() {
+        let c = cred(Credential {
+            bearer: Some("{{ secrets.k }}".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            c.header,
+            Some(("authorization".into(), "Bearer s3cr3t".into()))
+        );
+        let c = cred(Credential {
+            header: Some(NameValue {
+                name: "X-Api-Key".into(),
+                value: "{{ secrets.k }}".into(),
+            }),
+            ..Default::default()
+        });
+        assert_eq!(c.header, Some(("x-api-key".into(), "s3cr3t".into())));
+        let c = cred(Credential {
+            cookie: Some(NameValue {
+                name: "sid".into(),
+                value: "{{ secrets.k }}".into(),
+            }),
+            ..Default::default()
+        });
+        assert_eq!(c.header, Some(("cookie".into(), "sid=s3cr3t".into())));
+        let c = cred(Credential {
+            basic: Some(Basic {
+                username: "u".into(),
+                password: "{{ secrets.k }}".into(),
+            }),
+            ..Default::default()
+        });
+        assert_eq!(
+            c.header,
+            Some(("authorization".into(), "Basic dTpzM2NyM3Q=".into()))
+        );
+    }
+}

@@ -9,6 +9,8 @@ mod profile;
 mod suite;
 
 pub use check::{Assertion, AssertionKind, Capture, Check, CheckFile, Predicate, Request, Step};
+#[cfg(test)]
+pub use profile::{Basic, NameValue};
 pub use profile::{Credential, Identity, Profile, ProfileFile, SecretSource};
 pub use suite::{Selector, Suite};
 
