@@ -636,8 +636,7 @@ mod tests {
         );
         let unequal = format!("{HEAD}for_each:\n  a: [1, 2]\n  b: [x]\nzip: true\n{steps}");
         let err = plan_one(&unequal)
-            .err()
-            .expect("unequal zip is an error")
+            .expect_err("unequal zip is an error")
             .to_string();
         assert!(err.contains("zip of unequal lists"), "{err}");
     }
@@ -647,7 +646,7 @@ mod tests {
         let bad = format!(
             "{HEAD}steps:\n  - request: {{ path: \"/x/{{{{ nope }}}}\" }}\n    expect: [ {{ status: {{ equals: 200 }} }} ]\n"
         );
-        let err = plan_one(&bad).err().expect("error").to_string();
+        let err = plan_one(&bad).expect_err("error").to_string();
         assert!(err.contains("checks/inventory/m.yaml:4:22"), "{err}");
         assert!(err.contains("`nope` is undefined"), "{err}");
         let ok = format!(
