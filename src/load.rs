@@ -20,7 +20,8 @@ static BUILTIN_SUITES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/suites");
 
 /// Parses YAML into `T`, turning serde-saphyr's error into a located diagnostic with a hint.
 pub fn parse_yaml<T: DeserializeOwned>(file: &str, src: &str) -> Result<T, Diagnostic> {
-    let options = serde_saphyr::options! {};
+    // YAML 1.2 booleans only: `yes`, `on`, `y` stay strings (a header value `on` is not `true`).
+    let options = serde_saphyr::options! { strict_booleans: true };
     serde_saphyr::from_str_with_options::<T>(src, options).map_err(|e| {
         let (line, col) = e
             .location()
