@@ -18,6 +18,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run checks against a target profile, as libtest tests.
+    #[command(
+        help_template = "{about}\n\nUsage: apiward test [OPTIONS] [FILTER]\n\n{all-args}\n\n{after-help}",
+        after_help = "Requests in flight are bounded by the profile's limits (--concurrency, --rps), not by\n\
+            --test-threads; --test-threads 1 sends one request at a time.\n\
+            Exit codes: 0 all passed, 101 a finding, an error or a failed gate, 2 a usage or configuration error."
+    )]
     Test(Box<TestArgs>),
     /// Load and expand checks (and a profile) without sending anything; exit 2 on any error.
     Validate(ValidateArgs),

@@ -1,8 +1,9 @@
 //! `apiward lab` and `apiward demo`: the built-in target and a newcomer's first minute.
 //!
 //! The demo starts the lab twice on free loopback ports (vulnerable and hardened), scans each with
-//! the built-in lab profile and the default suite, shows libtest's output for both, then a side-by-side
-//! summary. It exits 0 only when the scanner behaved as it should: findings on the vulnerable lab,
+//! the built-in lab profile and the whole library (intrusive and destructive checks included: the
+//! labs are throw-away), shows libtest's output for both, then a side-by-side summary. It exits 0
+//! only when the scanner behaved as it should: findings on the vulnerable lab,
 //! none (and no errors) on the hardened one.
 
 use crate::cli::{DemoArgs, LabArgs};
