@@ -35,6 +35,8 @@ enum Command {
     Schema(SchemaArgs),
     /// Rebuild reports and the score from one or more results files.
     Report(ReportArgs),
+    /// Print a profile skeleton whose endpoints come from an OpenAPI 3 document (JSON or YAML).
+    ImportOpenapi(ImportArgs),
     /// Serve the built-in vulnerable lab API.
     Lab(LabArgs),
     /// Scan the built-in lab twice (vulnerable and hardened) and compare the results.
@@ -208,6 +210,15 @@ struct GateFlags {
     fail_on: Option<SeverityArg>,
 }
 
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The OpenAPI document.
+    file: PathBuf,
+    /// Base URL for the profile (default: the document's first server).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+}
+
 /// Options of `apiward lab`.
 #[derive(Debug, Args)]
 pub struct LabArgs {
@@ -267,6 +278,14 @@ fn run(cli: Cli) -> Result<ExitCode, ScanError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(a) => report(a),
+        Command::ImportOpenapi(a) => {
+            let text = std::fs::read_to_string(&a.file)
+                .map_err(|e| ScanError::Usage(format!("cannot read {}: {e}", a.file.display())))?;
+            let profile = crate::openapi::profile_skeleton(&text, a.base_url.as_deref())
+                .map_err(|e| ScanError::Usage(format!("{}: {e}", a.file.display())))?;
+            print!("{profile}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Lab(a) => crate::demo::serve_lab(a).map_err(ScanError::Usage),
         Command::Demo(a) => crate::demo::run_demo(a).map_err(ScanError::Usage),
     }

@@ -20,6 +20,7 @@ mod harness;
 pub mod lab;
 mod load;
 mod model;
+mod openapi;
 mod profile;
 mod redact;
 pub mod report;
@@ -54,4 +55,9 @@ pub fn builtin_check_ids() -> Vec<String> {
         .collect();
     ids.sort();
     ids
+}
+
+/// The OpenAPI document of the built-in lab (what `GET /openapi.json` serves).
+pub fn lab_openapi_document() -> serde_json::Value {
+    lab::openapi::document()
 }

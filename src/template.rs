@@ -296,11 +296,9 @@ fn hs256(input: &str, key: &[u8]) -> String {
 /// `jwt_decode(token)` → `{header, payload, signature, signing_input}` without verifying anything.
 fn jwt_decode(token: String) -> Result<Value, Error> {
     let parts: Vec<&str> = token.trim().split('.').collect();
+    // A credential that is not a JWT (an API key, a session id) makes JWT checks not applicable.
     if parts.len() != 3 {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            "jwt_decode: not a JWT (expected three dot-separated parts)",
-        ));
+        return Err(skip_error("the credential is not a JWT"));
     }
     let part = |s: &str| -> Result<serde_json::Value, Error> {
         let bytes = URL_SAFE_NO_PAD
@@ -374,7 +372,9 @@ fn token(state: &State, name: String) -> Result<String, Error> {
         ));
     }
     if name == crate::profile::ANONYMOUS {
-        return Ok(String::new());
+        return Err(skip_error(
+            "needs an identity with a credential (the profile has none for this endpoint)",
+        ));
     }
     match state.lookup(CREDENTIALS_KEY) {
         Some(creds) if !creds.is_undefined() => match creds.get_attr(&name) {

@@ -150,3 +150,44 @@ fn report_merges_results_files() {
         text(&out.stderr)
     );
 }
+
+/// The built-in library must plan against any valid profile: a bare one, and one imported from
+/// an OpenAPI document (no identities, no example bodies). Checks that cannot apply are skipped.
+#[test]
+fn builtin_library_plans_against_sparse_profiles() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let bare = dir.path().join("bare.yaml");
+    std::fs::write(&bare, "base_url: https://api.example.com\n").expect("write");
+    let out = apiward(
+        &["validate", "--profile", &bare.to_string_lossy()],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let doc = dir.path().join("openapi.json");
+    let lab_doc = apiward::lab_openapi_document();
+    std::fs::write(&doc, lab_doc.to_string()).expect("write");
+    let out = apiward(
+        &[
+            "import-openapi",
+            &doc.to_string_lossy(),
+            "--base-url",
+            "http://127.0.0.1:8088",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let imported = dir.path().join("imported.yaml");
+    std::fs::write(&imported, &out.stdout).expect("write");
+    let out = apiward(
+        &[
+            "validate",
+            "--profile",
+            &imported.to_string_lossy(),
+            "--suite",
+            "owasp-api-top10",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

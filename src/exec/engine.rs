@@ -278,7 +278,24 @@ impl Engine {
             return rec;
         }
         let mut raw = Vec::new();
-        let (outcome, message, location) = self.execute(t, &mut raw).await;
+        let (mut outcome, mut message, location) = self.execute(t, &mut raw).await;
+        // A helper that found the trial not applicable at run time (`skip()`, a credential that is
+        // not a JWT) makes it skipped, with the helper's reason.
+        if let Some(reason) = message
+            .as_deref()
+            .and_then(|m| m.split_once(crate::template::SKIP_MARKER))
+        {
+            let reason = reason
+                .1
+                .split(" (in ")
+                .next()
+                .unwrap_or(reason.1)
+                .trim()
+                .to_owned();
+            outcome = Outcome::Skipped;
+            message = Some(format!("not applicable: {reason}"));
+            raw.clear();
+        }
         // Evidence explains findings and errors; for passes, building and redacting it would only
         // cost time and memory.
         if outcome != Outcome::Pass {

@@ -12,7 +12,7 @@ mod db;
 mod fetch;
 mod jwt;
 mod layer;
-mod openapi;
+pub(crate) mod openapi;
 mod pattern;
 mod respond;
 mod routes_account;
