@@ -377,13 +377,26 @@ fn token(state: &State, name: String) -> Result<String, Error> {
         ));
     }
     match state.lookup(CREDENTIALS_KEY) {
-        Some(creds) if !creds.is_undefined() => match creds.get_attr(&name) {
-            Ok(v) if !v.is_undefined() && !v.is_none() => Ok(v.to_string()),
-            _ => Err(Error::new(
+        Some(creds) if !creds.is_undefined() => {
+            let entry = creds.get_attr(&name).unwrap_or_default();
+            if let Ok(t) = entry.get_attr("token")
+                && let Some(t) = t.as_str()
+            {
+                return Ok(t.to_owned());
+            }
+            let why = entry
+                .get_attr("error")
+                .ok()
+                .filter(|e| !e.is_undefined())
+                .map(|e| e.to_string());
+            Err(Error::new(
                 ErrorKind::InvalidOperation,
-                format!("token(): identity `{name}` has no credential"),
-            )),
-        },
+                format!(
+                    "token(): identity `{name}` has no credential: {}",
+                    why.unwrap_or_else(|| "unknown".into())
+                ),
+            ))
+        }
         _ => Ok(placeholder_token(&name)),
     }
 }

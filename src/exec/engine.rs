@@ -344,14 +344,15 @@ impl Engine {
         let check = &t.check;
         let mut extra: Vec<(String, Value)> = Vec::new();
         if check.source.contains("token(") {
+            // Identities whose login failed carry the reason instead of a token: `token()` reports
+            // it only if the check actually asks for that identity.
             let mut creds = IndexMap::new();
             for name in self.profile.file.identities.keys() {
-                match self.credential(name).await {
-                    Ok(c) => {
-                        creds.insert(name.clone(), c.raw);
-                    }
-                    Err(e) => return (Outcome::Error, Some(e), None),
-                }
+                let value = match self.credential(name).await {
+                    Ok(c) => serde_json::json!({ "token": c.raw }),
+                    Err(e) => serde_json::json!({ "error": e }),
+                };
+                creds.insert(name.clone(), value);
             }
             extra.push((
                 CREDENTIALS_KEY.to_owned(),
