@@ -266,12 +266,20 @@ impl Scan {
     }
 }
 
-/// The cargo target directory: `CARGO_TARGET_DIR`, else the one cargo-nextest names, else `target`.
+/// The cargo target directory: `CARGO_TARGET_DIR`; else, for a test binary that cargo built
+/// (`<target>/<profile>/deps/<name>`), that `<target>` (the workspace's, not the member's); else
+/// `target` under the current directory.
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .or_else(|| std::env::var_os("NEXTEST_TARGET_DIR"))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"))
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    let from_exe = std::env::current_exe().ok().and_then(|exe| {
+        let deps = exe.parent()?;
+        (deps.file_name()? == "deps")
+            .then(|| deps.parent()?.parent().map(PathBuf::from))
+            .flatten()
+    });
+    from_exe.unwrap_or_else(|| PathBuf::from("target"))
 }
 
 /// The id of the cargo-nextest run this process belongs to, if any.
