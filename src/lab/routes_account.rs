@@ -234,6 +234,25 @@ pub(crate) async fn admin_list(State(state): State<Arc<LabState>>, request: Requ
     json_response(StatusCode::OK, json!({ "users": users }))
 }
 
+/// `GET /api/v2/admin/export`: every user's id, username, role and email, for an offline job.
+/// With `admin_export_unauthenticated` it skips authentication entirely, as forgotten export and
+/// batch endpoints often do; otherwise it is an admin function like the others.
+pub(crate) async fn admin_export(State(state): State<Arc<LabState>>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    if !state.switches.admin_export_unauthenticated
+        && let Err(denied) = admin_caller(&state, &parts)
+    {
+        return denied.into_response();
+    }
+    let rows: Vec<Value> = state
+        .data()
+        .users
+        .iter()
+        .map(|u| json!({"id": u.id, "username": u.username, "role": u.role, "email": u.email}))
+        .collect();
+    json_response(StatusCode::OK, json!({ "export": rows }))
+}
+
 /// `DELETE /api/v2/admin/users/{id}`.
 pub(crate) async fn admin_delete(State(state): State<Arc<LabState>>, request: Request) -> Response {
     let (parts, _) = request.into_parts();

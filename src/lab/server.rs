@@ -116,6 +116,7 @@ fn routes(state: Arc<LabState>) -> Router {
         .route("/api/v2/users", get(routes_account::list_users))
         .route("/api/v2/users/{id}", get(routes_account::get_user))
         .route("/api/v2/admin/users", get(routes_account::admin_list))
+        .route("/api/v2/admin/export", get(routes_account::admin_export))
         .route(
             "/api/v2/admin/users/{id}",
             axum::routing::delete(routes_account::admin_delete),

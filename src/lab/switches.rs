@@ -75,6 +75,8 @@ switches! {
     bola_write,
     /// Admin routes work for any authenticated user.
     bfla_admin,
+    /// `GET /api/v2/admin/export` (a forgotten export job) answers without any credentials.
+    admin_export_unauthenticated,
     /// `role` / `is_admin` in register and profile bodies are stored.
     mass_assignment,
     /// User records expose password hashes, API keys and other users' emails.
@@ -170,7 +172,7 @@ mod tests {
 
     #[test]
     fn names_match_fields_and_set_round_trips() {
-        assert_eq!(Switches::NAMES.len(), 35);
+        assert_eq!(Switches::NAMES.len(), 36);
         let mut switches = Switches::all_off();
         for name in Switches::NAMES {
             assert_eq!(switches.get(name), Some(false));

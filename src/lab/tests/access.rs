@@ -283,3 +283,24 @@ async fn unbounded_page_size() {
     // Only alice's real order is listed; bob's is not.
     assert!(!default.to_string().contains("\"id\":102"));
 }
+
+#[tokio::test]
+async fn admin_export_unauthenticated() {
+    let vulnerable = Lab::vulnerable().await;
+    let export = vulnerable.get("/api/v2/admin/export").await;
+    assert_eq!(export.status, 200);
+    assert_eq!(export.json()["export"].as_array().map(Vec::len), Some(3));
+
+    let hardened = Lab::hardened().await;
+    assert_eq!(hardened.get("/api/v2/admin/export").await.status, 401);
+    let alice = hardened.token("alice").await;
+    assert_eq!(
+        hardened.get_as("/api/v2/admin/export", &alice).await.status,
+        403
+    );
+    let admin = hardened.token("admin").await;
+    assert_eq!(
+        hardened.get_as("/api/v2/admin/export", &admin).await.status,
+        200
+    );
+}
