@@ -124,6 +124,45 @@ fn full_suite_vulnerable() -> Result<(), Failed> {
     }
 }
 
+/// Checks whose hardened proof could pass for another reason get a sharper one: the lab with every
+/// weakness off except those that would otherwise mask the check (switch names from docs/lab.md).
+/// Entries: the check, its own switch, and the masking switches turned on for both proofs.
+const ISOLATED: &[(&str, &str, &[&str])] = &[
+    // The hardened lab refuses `http://` webhooks before it ever fetches them; with plain http
+    // allowed, the check must still pass because redirects are not followed.
+    (
+        "webhook-follows-redirects",
+        "webhook_follows_redirects",
+        &["webhook_http_accepted"],
+    ),
+];
+
+fn isolated(id: &str, own: &str, on: &[&str]) -> Result<(), Failed> {
+    let mut config = LabConfig::hardened();
+    for name in on {
+        config.switches.set(name, true)?;
+    }
+    let records = run_against(id, config.clone())?;
+    if !records.iter().all(|r| r.outcome == Outcome::Pass) {
+        return Err(format!(
+            "expected a pass with only {on:?} on:\n{}",
+            describe(&records)
+        )
+        .into());
+    }
+    config.switches.set(own, true)?;
+    let records = run_against(id, config)?;
+    if records.iter().any(|r| r.outcome == Outcome::Finding) {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a finding once the check's own weakness is on:\n{}",
+            describe(&records)
+        )
+        .into())
+    }
+}
+
 fn main() {
     let args = Arguments::from_args();
     let ids = Arc::new(apiward::builtin_check_ids());
@@ -135,6 +174,11 @@ fn main() {
         }));
         let b = id.clone();
         trials.push(Trial::test(format!("hardened::{id}"), move || hardened(&b)));
+    }
+    for (id, own, on) in ISOLATED {
+        trials.push(Trial::test(format!("isolated::{id}"), move || {
+            isolated(id, own, on)
+        }));
     }
     trials.push(Trial::test("suite::full-hardened", full_suite_hardened));
     trials.push(Trial::test("suite::full-vulnerable", full_suite_vulnerable));
