@@ -166,7 +166,10 @@ pub fn run(
             .push(rec.clone());
         let _ = tx.send(rec);
     };
-    rt.spawn(drive(Arc::clone(&engine), to_run, Arc::new(finish)));
+    // Nothing to run (`--list`, everything filtered or ignored): no login, no traffic.
+    if !to_run.is_empty() {
+        rt.spawn(drive(Arc::clone(&engine), to_run, Arc::new(finish)));
+    }
     if let Some(s) = &sink_for_ignored {
         for r in &ignored_records {
             s.write(r);

@@ -144,3 +144,34 @@ fn findings_exit_101_and_gates_apply() {
     let (out, _) = run(&["--fail-under", "99", "fail-status"]);
     assert_eq!(out.status.code(), Some(101));
 }
+
+#[test]
+fn listing_sends_nothing() {
+    // A listener nobody accepts from: any connection attempt would wait in its backlog.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = common::apiward(
+        &[
+            "test",
+            "--profile",
+            "tests/fixtures/engine/profile.yaml",
+            "--base-url",
+            &base,
+            "--no-builtin",
+            "--checks",
+            "tests/fixtures/engine/checks",
+            "--suite",
+            "owasp-api-top10",
+            "--list",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(
+        listener.accept().is_err(),
+        "--list must not contact the target (not even to log in)"
+    );
+}
