@@ -231,7 +231,10 @@ pub type Done = dyn Fn(usize, TrialRecord, &Engine) + Send + Sync;
 /// workers as the engine allows requests in flight takes trials in order from a queue, so memory
 /// holds planned trials and finished records, never thousands of suspended tasks.
 pub async fn run_phases(engine: Arc<Engine>, trials: Vec<PlannedTrial>, done: Arc<Done>) {
-    engine.prelogin().await;
+    // Trials that are all skipped or disabled send nothing, not even logins.
+    if trials.iter().any(|t| t.skip.is_none() && t.disabled.is_none()) {
+        engine.prelogin().await;
+    }
     let mut phases: [std::collections::VecDeque<(usize, PlannedTrial)>; PHASES] =
         Default::default();
     for (i, t) in trials.into_iter().enumerate() {
