@@ -232,7 +232,10 @@ pub type Done = dyn Fn(usize, TrialRecord, &Engine) + Send + Sync;
 /// holds planned trials and finished records, never thousands of suspended tasks.
 pub async fn run_phases(engine: Arc<Engine>, trials: Vec<PlannedTrial>, done: Arc<Done>) {
     // Trials that are all skipped or disabled send nothing, not even logins.
-    if trials.iter().any(|t| t.skip.is_none() && t.disabled.is_none()) {
+    if trials
+        .iter()
+        .any(|t| t.skip.is_none() && t.disabled.is_none())
+    {
         engine.prelogin().await;
     }
     let mut phases: [std::collections::VecDeque<(usize, PlannedTrial)>; PHASES] =
