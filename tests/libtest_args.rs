@@ -151,23 +151,7 @@ fn listing_sends_nothing() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.set_nonblocking(true).expect("nonblocking");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let dir = tempfile::tempdir().expect("tmp");
-    let out = common::apiward(
-        &[
-            "test",
-            "--profile",
-            "tests/fixtures/engine/profile.yaml",
-            "--base-url",
-            &base,
-            "--no-builtin",
-            "--checks",
-            "tests/fixtures/engine/checks",
-            "--suite",
-            "owasp-api-top10",
-            "--list",
-        ],
-        dir.path(),
-    );
+    let (out, _dir) = common::run_fixtures_at(&base, &["--list"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert!(

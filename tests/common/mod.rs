@@ -256,14 +256,18 @@ pub fn outcomes(results_dir: &Path) -> Vec<(String, String, String)> {
 /// Runs `apiward test` against the well-behaved target with the engine fixtures, in a private
 /// target dir (returned with the output so its results file can be read).
 pub fn run_fixtures(extra: &[&str]) -> (Output, tempfile::TempDir) {
+    run_fixtures_at(&format!("http://{}", TARGETS.api), extra)
+}
+
+/// Like [`run_fixtures`], against any base URL.
+pub fn run_fixtures_at(base: &str, extra: &[&str]) -> (Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tmp");
-    let base = format!("http://{}", TARGETS.api);
     let mut args = vec![
         "test",
         "--profile",
         "tests/fixtures/engine/profile.yaml",
         "--base-url",
-        &base,
+        base,
         "--no-builtin",
         "--checks",
         "tests/fixtures/engine/checks",
