@@ -361,7 +361,7 @@ impl Engine {
         }
         for (i, step) in check.file.steps.iter().enumerate() {
             let s = &step.value;
-            let ctx = context(self.globals_ref(), &t.bindings, &extra);
+            let ctx = context(&self.globals, &t.bindings, &extra);
             let where_ = |sp: &Spanned<crate::model::AssertionKind>| check.loc(sp);
             let step_name = s.name.clone().unwrap_or_else(|| format!("step {}", i + 1));
             let mut responded = false;
@@ -449,6 +449,12 @@ impl Engine {
             } else {
                 None
             };
+            // Messages start with the exchange they judge (`GET url → 200: `), when there is one.
+            let prefix = if line.is_empty() {
+                String::new()
+            } else {
+                format!("{line}: ")
+            };
             for a in &s.control {
                 match judge::judge(&self.env, &a.value, r, &ctx) {
                     Judged::Pass => {}
@@ -456,7 +462,7 @@ impl Engine {
                         return (
                             Outcome::Error,
                             Some(format!(
-                                "control failed, cannot decide: {line}: {} {m}",
+                                "control failed, cannot decide: {prefix}{} {m}",
                                 describe_query(&a.value)
                             )),
                             Some(where_(a)),
@@ -465,7 +471,7 @@ impl Engine {
                     Judged::Error(e) => {
                         return (
                             Outcome::Error,
-                            Some(format!("{line}: {e}")),
+                            Some(format!("{prefix}{e}")),
                             Some(where_(a)),
                         );
                     }
@@ -485,23 +491,18 @@ impl Engine {
                         Err(e) => {
                             return (
                                 Outcome::Error,
-                                Some(format!("{line}: capture `{name}`: {e}")),
+                                Some(format!("{prefix}capture `{name}`: {e}")),
                                 Some(check.loc(cap)),
                             );
                         }
                     }
                 }
             }
-            let ctx = context(self.globals_ref(), &t.bindings, &extra);
+            let ctx = context(&self.globals, &t.bindings, &extra);
             for a in &s.expect {
                 match judge::judge(&self.env, &a.value, r, &ctx) {
                     Judged::Pass => {}
                     Judged::Fail(m) => {
-                        let prefix = if line.is_empty() {
-                            String::new()
-                        } else {
-                            format!("{line}: ")
-                        };
                         return (
                             Outcome::Finding,
                             Some(format!("{prefix}{} {m}", describe_query(&a.value))),
@@ -509,11 +510,6 @@ impl Engine {
                         );
                     }
                     Judged::Error(e) => {
-                        let prefix = if line.is_empty() {
-                            String::new()
-                        } else {
-                            format!("{line}: ")
-                        };
                         return (
                             Outcome::Error,
                             Some(format!("{prefix}{e}")),
@@ -524,10 +520,6 @@ impl Engine {
             }
         }
         (Outcome::Pass, None, None)
-    }
-
-    fn globals_ref(&self) -> &[(String, Value)] {
-        &self.globals
     }
 
     fn exchange(
