@@ -206,28 +206,13 @@ fn print_summary(v: &LabRun, h: &LabRun, out: &std::path::Path) {
             r.check_name,
             r.endpoint.as_deref().unwrap_or(&r.category)
         );
-        println!("      fix: {}", first_sentence(&r.remediation));
+        println!(
+            "      fix: {}",
+            crate::report::first_sentence(&r.remediation)
+        );
     }
     println!(
         "\nReports (JUnit, SARIF, JSON, Markdown, results) under {}/{{vulnerable,hardened}}/",
         out.display()
     );
-}
-
-/// The first sentence of `text` (up to a period followed by a capitalised word), at most ~200 chars.
-fn first_sentence(text: &str) -> String {
-    let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut end = t.len();
-    for (i, _) in t.match_indices(". ") {
-        if t[i + 2..].chars().next().is_some_and(char::is_uppercase) {
-            end = i + 1;
-            break;
-        }
-    }
-    let s = &t[..end];
-    if s.chars().count() > 200 {
-        format!("{}…", s.chars().take(200).collect::<String>())
-    } else {
-        s.to_owned()
-    }
 }

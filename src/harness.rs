@@ -280,18 +280,13 @@ fn conclude(rec: &TrialRecord) -> Result<Completion, Failed> {
         Outcome::Finding => {
             let mut m = format!("finding [{}]: {}", rec.severity, msg());
             if !rec.remediation.is_empty() {
-                m.push_str(&format!("\n  = fix: {}", first_sentence(&rec.remediation)));
+                m.push_str(&format!(
+                    "\n  = fix: {}",
+                    crate::report::first_sentence(&rec.remediation)
+                ));
             }
             Err(Failed::from(m))
         }
         Outcome::Error => Err(Failed::from(format!("error (could not decide): {}", msg()))),
-    }
-}
-
-fn first_sentence(s: &str) -> String {
-    let s = s.trim();
-    match s.find(". ") {
-        Some(i) => s[..=i].to_owned(),
-        None => s.to_owned(),
     }
 }

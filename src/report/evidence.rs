@@ -17,6 +17,24 @@ pub(crate) fn truncate(text: &str, max_chars: usize) -> String {
     }
 }
 
+/// The first sentence of `text` (up to a period followed by a capitalised word), at most ~200 chars.
+pub fn first_sentence(text: &str) -> String {
+    let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut end = t.len();
+    for (i, _) in t.match_indices(". ") {
+        if t[i + 2..].chars().next().is_some_and(char::is_uppercase) {
+            end = i + 1;
+            break;
+        }
+    }
+    let s = &t[..end];
+    if s.chars().count() > 200 {
+        format!("{}…", s.chars().take(200).collect::<String>())
+    } else {
+        s.to_owned()
+    }
+}
+
 /// The metadata line: `severity: high | owasp: API2:2023 | cwe: CWE-306`.
 pub(crate) fn classification(record: &TrialRecord) -> String {
     let mut out = format!("severity: {}", record.severity);
@@ -120,6 +138,19 @@ pub(crate) fn record_text(record: &TrialRecord, body_limit: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_sentence_stops_at_a_sentence_not_at_a_dotted_name() {
+        assert_eq!(
+            first_sentence("Add `.env` to .gitignore. Then rotate keys."),
+            "Add `.env` to .gitignore."
+        );
+        assert_eq!(
+            first_sentence("One  sentence\nwrapped."),
+            "One sentence wrapped."
+        );
+        assert_eq!(first_sentence(&"x".repeat(300)).chars().count(), 201);
+    }
 
     #[test]
     fn truncate_counts_characters_not_bytes() {

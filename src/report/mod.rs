@@ -17,6 +17,7 @@ mod table;
 #[cfg(test)]
 mod fixtures;
 
+pub use evidence::first_sentence;
 pub use gate::{Gate, GateFailure, meets_fail_on, meets_fail_under, meets_gate};
 pub use json::{ReportMeta, json_report};
 pub use junit::junit_xml;
