@@ -183,19 +183,26 @@ impl Scan {
             .map_err(|e| ScanError::Usage(format!("cannot start the runtime: {e}")))?;
         let out =
             harness::run(plan, Arc::clone(&engine), &rt, args, sink).map_err(ScanError::Usage)?;
-        let listing = args.list;
-        let failed = out.conclusion.has_failed();
-        let mut output = ScanOutput {
+        // The gate decides the exit code (by default: any finding or error). A trial that libtest
+        // saw fail without leaving a record (its task died) fails the run whatever the gate says.
+        let gate_failed =
+            !args.list && crate::reporting::finish(self, &out.records, nextest_run_id().is_none())?;
+        let lost = out.conclusion.has_failed()
+            && out
+                .records
+                .iter()
+                .filter(|r| {
+                    matches!(
+                        r.outcome,
+                        crate::results::Outcome::Finding | crate::results::Outcome::Error
+                    )
+                })
+                .count()
+                < out.conclusion.num_failed as usize;
+        Ok(ScanOutput {
             records: out.records,
-            libtest_failed: failed,
-            gate_failed: false,
-            listing,
-        };
-        if !listing {
-            output.gate_failed =
-                crate::reporting::finish(self, &output.records, nextest_run_id().is_none())?;
-        }
-        Ok(output)
+            gate_failed: gate_failed || lost,
+        })
     }
 
     /// Runs every planned trial on the current tokio runtime, without libtest and without writing
@@ -304,12 +311,8 @@ pub fn default_results_path() -> PathBuf {
 pub struct ScanOutput {
     /// Every record, sorted by trial name.
     pub records: Vec<TrialRecord>,
-    /// A trial failed (finding or error).
-    pub libtest_failed: bool,
     /// The gate failed: by default any finding or error; with `--fail-under`/`--fail-on`, those.
     pub gate_failed: bool,
-    /// Only listed.
-    pub listing: bool,
 }
 
 impl ScanOutput {
